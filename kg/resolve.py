@@ -141,6 +141,8 @@ def _entity(root: str, mentions: list[Mention], clusters: _Clusters, keys: list[
     label = max(full, key=lambda s: (surfaces[s], len(s), s))
     canonical = sorted({m.canonical for m in mentions if m.canonical})
     gazetteer_ids = sorted({m.gazetteer_id for m in mentions if m.gazetteer_id})
+    if canonical and gazetteer_ids and gazetteer_ids[0].startswith("kg:"):
+        label = canonical[0]  # curated organisation names are already the preferred English form
     base = slug(canonical[0] if canonical else label)
     key = f"{kind.lower()}/{base}"
     if key in used:  # two different things share a name: keep them apart, deterministically
