@@ -13,6 +13,7 @@ between IRIs); literals are dropped because HermiT rejects xsd:gYear and xsd:gYe
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterable
@@ -20,11 +21,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from rdflib import OWL, RDF, Graph, URIRef
+from rdflib import OWL, RDF, Dataset, Graph, URIRef
+from rdflib.graph import ConjunctiveGraph
 
 from kg.errors import ValidationToolError
 
 __all__ = [
+    "DEFAULT_MAX_INDIVIDUALS",
+    "JAVA_MISSING",
     "ONTOLOGY_IRI",
     "ReasonerResult",
     "check_consistency",
@@ -33,10 +37,13 @@ __all__ = [
     "ontology_path",
     "select_abox",
     "shapes_path",
+    "union_graph",
 ]
 
 ONTOLOGY_IRI = "https://w3id.org/kg-news/ontology"
 JAVA_MISSING = "reasoner unavailable: Java not found"
+# Seeds sent to HermiT by default; with their neighbours ~1-3k individuals, a few seconds.
+DEFAULT_MAX_INDIVIDUALS = 1000
 _OWL_THING = str(OWL.Thing)
 # Links between individuals that matter to OWL reasoning besides declared object properties.
 _IDENTITY_PREDICATES = frozenset({OWL.sameAs, OWL.differentFrom})
@@ -67,8 +74,15 @@ class ReasonerResult:
 
 
 def ontology_path() -> Path:
-    """Return the path of ``ontology/kg.ttl``."""
-    return Path(__file__).resolve().parent.parent / "ontology" / "kg.ttl"
+    """Return the path of ``ontology/kg.ttl`` (source tree first, then the installed copy).
+
+    Returns:
+        The source-tree path when it exists, else ``<prefix>/share/kg/ontology/kg.ttl``
+        where pyproject.toml installs it (the source-tree path if neither exists).
+    """
+    source = Path(__file__).resolve().parent.parent / "ontology" / "kg.ttl"
+    installed = Path(sys.prefix) / "share" / "kg" / "ontology" / "kg.ttl"
+    return installed if not source.exists() and installed.exists() else source
 
 
 def shapes_path() -> Path:
@@ -102,6 +116,26 @@ def java_available() -> bool:
     return shutil.which(owlready2.JAVA_EXE) is not None
 
 
+def union_graph(data: Graph) -> Graph:
+    """Return the union of all graphs of a Dataset (or the Graph itself) as one Graph.
+
+    Args:
+        data: A Dataset/ConjunctiveGraph (named graphs and default graph are merged) or a
+            plain Graph (returned as is).
+
+    Returns:
+        A Graph with every triple.
+    """
+    if not isinstance(data, (Dataset, ConjunctiveGraph)):
+        return data
+    union = Graph()
+    for prefix, namespace in data.namespaces():
+        union.bind(prefix, namespace)
+    for s, p, o, _ in data.quads((None, None, None, None)):
+        union.add((s, p, o))
+    return union
+
+
 def _declared(ontology: Graph, kind: URIRef) -> set[URIRef]:
     return {s for s in ontology.subjects(RDF.type, kind) if isinstance(s, URIRef)}
 
@@ -110,12 +144,12 @@ def select_abox(
     data: Graph,
     *,
     individuals: Iterable[str] | None = None,
-    max_individuals: int = 2000,
+    max_individuals: int = DEFAULT_MAX_INDIVIDUALS,
 ) -> Graph:
     """Select the part of an instance graph the reasoner should see.
 
     Args:
-        data: Instance data (any rdflib Graph; use a union Graph for a Dataset).
+        data: Instance data (a Graph, or a Dataset: the union of its graphs is used).
         individuals: IRIs to reason about; by default every IRI typed with an ontology class,
             sampled down to ``max_individuals`` (non-mentions first, then by IRI, so the
             sample is deterministic).
@@ -126,6 +160,7 @@ def select_abox(
         links to other IRIs, the types of those neighbours, and owl:NamedIndividual
         declarations for all of them.
     """
+    data = union_graph(data)
     ontology = _parsed_ontology()
     classes = _declared(ontology, OWL.Class)
     links = _declared(ontology, OWL.ObjectProperty) | _IDENTITY_PREDICATES
@@ -139,7 +174,9 @@ def select_abox(
             if isinstance(s, URIRef) and o in classes:
                 typed.setdefault(s, set()).add(o)
         # Mentions are the bulk of a graph and the least interesting to reason about.
-        seeds = sorted(typed, key=lambda s: (typed[s] == {mention}, str(s)))[:max_individuals]
+        seeds = sorted(typed, key=lambda s: (typed[s] == {mention}, str(s)))[
+            :max_individuals
+        ]
 
     abox = Graph()
     nodes: set[URIRef] = set(seeds)
@@ -162,12 +199,12 @@ def check_consistency(
     data: Graph | None = None,
     *,
     individuals: Iterable[str] | None = None,
-    max_individuals: int = 2000,
+    max_individuals: int = DEFAULT_MAX_INDIVIDUALS,
 ) -> ReasonerResult:
     """Check the ontology (and optionally instance data) with HermiT and collect inferences.
 
     Args:
-        data: Instance data; None checks the T-box alone.
+        data: Instance data (Graph or Dataset); None checks the T-box alone.
         individuals: Restrict reasoning to these individual IRIs (see ``select_abox``).
         max_individuals: Bound on sampled individuals when ``individuals`` is None.
 
@@ -202,11 +239,17 @@ def check_consistency(
         try:
             try:
                 with path.open("rb") as handle:
-                    world.get_ontology(ONTOLOGY_IRI).load(fileobj=handle, format="ntriples")
+                    world.get_ontology(ONTOLOGY_IRI).load(
+                        fileobj=handle, format="ntriples"
+                    )
             except (OSError, ValueError, owlready2.OwlReadyError) as exc:
-                raise ValidationToolError(f"owlready2 could not load the ontology: {exc}") from exc
+                raise ValidationToolError(
+                    f"owlready2 could not load the ontology: {exc}"
+                ) from exc
             try:
-                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+                owlready2.sync_reasoner_hermit(
+                    world, infer_property_values=False, debug=0
+                )
             except owlready2.OwlReadyInconsistentOntologyError:
                 return ReasonerResult(
                     consistent=False,
@@ -217,7 +260,8 @@ def check_consistency(
                 )
             except owlready2.OwlReadyJavaError as exc:
                 raise ValidationToolError(f"HermiT failed: {exc}") from exc
-            except FileNotFoundError as exc:  # Java vanished between the check and the call
+            except FileNotFoundError as exc:
+                # Java vanished between java_available() and the call: same status.
                 return ReasonerResult(
                     consistent=None, available=False, message=f"{JAVA_MISSING} ({exc})"
                 )

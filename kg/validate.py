@@ -25,7 +25,14 @@ from rdflib.exceptions import ParserError
 from rdflib.graph import ConjunctiveGraph
 
 from kg.errors import ValidationToolError
-from kg.ontology import ReasonerResult, check_consistency, load_ontology_graph, shapes_path
+from kg.ontology import (
+    DEFAULT_MAX_INDIVIDUALS,
+    ReasonerResult,
+    check_consistency,
+    load_ontology_graph,
+    shapes_path,
+    union_graph,
+)
 from kg.vocab import KG
 
 __all__ = [
@@ -40,6 +47,8 @@ __all__ = [
 INFERENCE_MODES = ("none", "rdfs")
 # Shape name reported for the check pySHACL cannot do: it sees the union, not the named graphs.
 GRAPH_OF_CHECK = "https://w3id.org/kg-news/shapes#GraphOfInOwnGraph"
+# Shape name of the row to_rows() adds when HermiT finds the data inconsistent.
+REASONER_CHECK = "reasoner:HermiT"
 _PYSHACL_ERRORS = (
     ConstraintLoadError,
     ReportableRuntimeError,
@@ -95,7 +104,7 @@ class ValidationReport:
         return not any(v.severity == "Violation" for v in self.violations)
 
     def to_rows(self) -> list[dict[str, str]]:
-        """Return one dict per SHACL result, then one for the reasoner (if it ran or was asked).
+        """Return one dict per SHACL result, plus one if the reasoner found a contradiction.
 
         Returns:
             Rows with keys severity, shape, focus, path, value, message (missing -> "").
@@ -111,19 +120,16 @@ class ValidationReport:
             }
             for v in self.violations
         ]
-        if self.reasoner is not None:
-            r = self.reasoner
-            severity = (
-                "Violation" if r.consistent is False else ("Info" if r.consistent else "Warning")
-            )
+        if self.reasoner is not None and self.reasoner.consistent is False:
+            # Only a contradiction is a problem row; the reasoner's status is report.reasoner.
             rows.append(
                 {
-                    "severity": severity,
-                    "shape": "reasoner:HermiT",
+                    "severity": "Violation",
+                    "shape": REASONER_CHECK,
                     "focus": "",
                     "path": "",
                     "value": "",
-                    "message": r.message,
+                    "message": self.reasoner.message,
                 }
             )
         return rows
@@ -140,7 +146,9 @@ class ValidationReport:
         reasoner = None
         if self.reasoner is not None:
             reasoner = asdict(self.reasoner)
-            reasoner["inferred"] = {k: sorted(v) for k, v in sorted(self.reasoner.inferred.items())}
+            reasoner["inferred"] = {
+                k: sorted(v) for k, v in sorted(self.reasoner.inferred.items())
+            }
             reasoner["unsatisfiable"] = sorted(self.reasoner.unsatisfiable)
         document = {
             "conforms": self.conforms,
@@ -162,36 +170,23 @@ def _parsed_shapes() -> Graph:
         ParserError,
         SyntaxError,
     ) as exc:  # rdflib's Turtle errors subclass SyntaxError
-        raise ValidationToolError(f"cannot read SHACL shapes {shapes_path()}: {exc}") from exc
+        raise ValidationToolError(
+            f"cannot read SHACL shapes {shapes_path()}: {exc}"
+        ) from exc
 
 
 def load_shapes_graph() -> Graph:
-    """Return the SHACL shapes of ``ontology/shapes.ttl`` (parsed once, cached).
+    """Return the SHACL shapes of ``ontology/shapes.ttl`` (parsed once, returned as a copy).
 
     Raises:
         ValidationToolError: If the shapes file is missing or malformed.
     """
-    return _parsed_shapes()
-
-
-def union_graph(data: Dataset | Graph) -> Graph:
-    """Return the union of all graphs of a Dataset (or the Graph itself) as one Graph.
-
-    Args:
-        data: A Dataset/ConjunctiveGraph (all named graphs and the default graph are merged)
-            or a plain Graph (returned as is).
-
-    Returns:
-        A Graph with every triple.
-    """
-    if not isinstance(data, (Dataset, ConjunctiveGraph)):
-        return data
-    union = Graph()
-    for prefix, namespace in data.namespaces():
-        union.bind(prefix, namespace)
-    for s, p, o, _ in data.quads((None, None, None, None)):
-        union.add((s, p, o))
-    return union
+    copy = Graph()
+    for prefix, namespace in _parsed_shapes().namespaces():
+        copy.bind(prefix, namespace)
+    for triple in _parsed_shapes():
+        copy.add(triple)
+    return copy
 
 
 def _graph_of_outside_own_graph(data: Dataset | ConjunctiveGraph) -> list[Violation]:
@@ -230,7 +225,9 @@ def _results(results: Graph) -> list[Violation]:
             Violation(
                 focus=_text(results.value(result, SH.focusNode)) or "",
                 path=_text(results.value(result, SH.resultPath)),
-                severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
+                severity=str(severity).rsplit("#", 1)[-1]
+                if severity is not None
+                else "Violation",
                 message="; ".join(messages)
                 or str(results.value(result, SH.sourceConstraintComponent) or ""),
                 shape=str(shape) if isinstance(shape, URIRef) else f"_:{shape}",
@@ -245,7 +242,7 @@ def validate(
     *,
     reason: bool = True,
     inference: str = "none",
-    max_individuals: int = 2000,
+    max_individuals: int = DEFAULT_MAX_INDIVIDUALS,
 ) -> ValidationReport:
     """Validate a graph with the SHACL shapes and, optionally, the HermiT reasoner.
 
@@ -265,7 +262,9 @@ def validate(
         ValueError: If ``inference`` is not one of INFERENCE_MODES.
     """
     if inference not in INFERENCE_MODES:
-        raise ValueError(f"inference must be one of {INFERENCE_MODES}, not {inference!r}")
+        raise ValueError(
+            f"inference must be one of {INFERENCE_MODES}, not {inference!r}"
+        )
     union = union_graph(data)
     shapes = load_shapes_graph()
     started = time.perf_counter()
@@ -286,9 +285,13 @@ def validate(
     violations = _results(results)
     if isinstance(data, (Dataset, ConjunctiveGraph)):
         violations += _graph_of_outside_own_graph(data)
-    violations.sort(key=lambda v: (v.shape, v.focus, v.path or "", v.value or "", v.message))
+    violations.sort(
+        key=lambda v: (v.shape, v.focus, v.path or "", v.value or "", v.message)
+    )
 
-    reasoner = check_consistency(union, max_individuals=max_individuals) if reason else None
+    reasoner = (
+        check_consistency(union, max_individuals=max_individuals) if reason else None
+    )
     conforms = not any(v.severity == "Violation" for v in violations) and (
         reasoner is None or reasoner.consistent is not False
     )

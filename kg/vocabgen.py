@@ -24,16 +24,32 @@ from kg.ontology import load_ontology_graph, ontology_path, shapes_path
 
 __all__ = [
     "Term",
+    "docs_path",
     "main",
     "ontology_terms",
     "render_docs",
     "render_vocab",
     "vocab_path",
-    "docs_path",
 ]
 
 KG_NS = Namespace("https://w3id.org/kg-news/ontology#")
 KG_ACLED = KG_NS.acledSubEventType
+# Dates have no OWL range (HermiT rejects xsd:gYear); shapes.ttl types them instead.
+_DATE_PROPERTIES = frozenset({"published", "date", "startDate", "endDate"})
+# The two core patterns drawn in the README: title -> (properties, "Sub>Super" pairs).
+_PATTERNS = {
+    "Person – post – jurisdiction": (
+        "holder post jurisdiction role tenure startDate endDate status statedIn",
+        "PostHolding>Claim",
+    ),
+    "Event – roles – claim – source": (
+        (
+            "agent target place participant date quantity count countOf qualifier "
+            "trigger status attributedTo statedIn evidence inArticle start end outlet"
+        ),
+        "Capture>Event Event>Claim",
+    ),
+}
 
 # Groups in output order; a term goes to the first group whose type it has.
 _KINDS: tuple[tuple[URIRef, str], ...] = (
@@ -82,7 +98,9 @@ def ontology_terms(graph: Graph) -> list[Term]:
     terms: dict[str, Term] = {}
     for kind, title in _KINDS:
         for subject in graph.subjects(RDF.type, kind):
-            if not isinstance(subject, URIRef) or not str(subject).startswith(str(KG_NS)):
+            if not isinstance(subject, URIRef) or not str(subject).startswith(
+                str(KG_NS)
+            ):
                 continue
             name = str(subject)[len(KG_NS) :]
             if name and name not in terms:
@@ -182,7 +200,10 @@ def _alignments(graph: Graph, node: URIRef) -> str:
 
 
 def _mermaid(
-    graph: Graph, title: str, props: Sequence[str], subclasses: Sequence[tuple[str, str]]
+    graph: Graph,
+    title: str,
+    props: Sequence[str],
+    subclasses: Sequence[tuple[str, ...]],
 ) -> list[str]:
     lines = [f"### {title}", "", "```mermaid", "flowchart LR"]
     for sub, sup in subclasses:
@@ -193,16 +214,23 @@ def _mermaid(
         rng = graph.value(prop, RDFS.range)
         source = _local(graph, domain) if domain is not None else "Claim"
         if (prop, RDF.type, OWL.DatatypeProperty) in graph:
-            target = f'lit_{name}[/"{_local(graph, rng) if rng is not None else "literal"}"/]'
+            kind = (
+                "date"
+                if name in _DATE_PROPERTIES
+                else (_local(graph, rng) if rng is not None else "literal")
+            )
+            target = f'lit_{name}[/"{kind}"/]'
         else:
             label = _local(graph, rng) if rng is not None else "Thing"
-            target = label.replace(" or ", "_or_") + (f'["{label}"]' if " or " in label else "")
+            target = label.replace(" or ", "_or_") + (
+                f'["{label}"]' if " or " in label else ""
+            )
         lines.append(f"    {source} -- {name} --> {target}")
     return lines + ["```", ""]
 
 
 def _shape_rows(shapes: Graph) -> list[str]:
-    rows = ["| shape | target | severity | message |", "|---|---|---|---|"]
+    rows = ["| shape | target | checks |", "|---|---|---|"]
     for shape in sorted(set(shapes.subjects(RDF.type, SH.NodeShape)), key=str):
         if not isinstance(shape, URIRef):
             continue
@@ -211,10 +239,22 @@ def _shape_rows(shapes: Graph) -> list[str]:
             for p in (SH.targetClass, SH.targetSubjectsOf)
             for t in shapes.objects(shape, p)
         ]
-        severity = _local(shapes, shapes.value(shape, SH.severity) or SH.Violation).split(":")[-1]
-        message = _text(shapes, shape, SH.message) or _text(shapes, shape, RDFS.comment)
+        checks = []
+        parts = [
+            shape,
+            *shapes.objects(shape, SH.property),
+            *shapes.objects(shape, SH.sparql),
+        ]
+        for part in sorted(parts, key=str):
+            message = _text(shapes, part, SH.message)
+            if message:
+                warning = (part, SH.severity, SH.Warning) in shapes
+                checks.append(message + (" (warning)" if warning else ""))
         name = str(shape).rsplit("#", 1)[-1]
-        rows.append(f"| {name} | {', '.join(sorted(targets))} | {severity} | {_cell(message)} |")
+        summary = _text(shapes, shape, RDFS.comment)
+        rows.append(
+            f"| {name} | {', '.join(sorted(targets))} | {_cell(summary)}<br>{_cell('; '.join(checks))} |"
+        )
     return rows
 
 
@@ -247,54 +287,10 @@ def render_docs(graph: Graph, shapes: Graph | None = None) -> str:
         "## Core patterns",
         "",
     ]
-    out += _mermaid(
-        graph,
-        "Person – post – jurisdiction",
-        (
-            "holder",
-            "post",
-            "jurisdiction",
-            "role",
-            "tenure",
-            "startDate",
-            "endDate",
-            "status",
-            "statedIn",
-        ),
-        (("PostHolding", "Claim"),),
-    )
-    out += _mermaid(
-        graph,
-        "Event – roles – claim – source",
-        (
-            "agent",
-            "target",
-            "place",
-            "participant",
-            "date",
-            "quantity",
-            "count",
-            "countOf",
-            "qualifier",
-            "trigger",
-            "status",
-            "attributedTo",
-            "statedIn",
-            "evidence",
-            "inArticle",
-            "start",
-            "end",
-            "outlet",
-        ),
-        (("Capture", "Event"), ("Event", "Claim")),
-    )
-    for kind in (
-        "Classes",
-        "Object properties",
-        "Datatype properties",
-        "Annotation properties",
-        "Individuals",
-    ):
+    for title, (props, subclasses) in _PATTERNS.items():
+        pairs = [tuple(pair.split(">")) for pair in subclasses.split()]
+        out += _mermaid(graph, title, props.split(), pairs)
+    for kind in [title for _, title in _KINDS]:
         group = [t for t in terms if t.kind == kind]
         if not group:
             continue
@@ -329,7 +325,9 @@ def render_docs(graph: Graph, shapes: Graph | None = None) -> str:
                 )
         else:
             out += ["| term | label | definition |", "|---|---|---|"]
-            out += [f"| `{t.name}` | {t.label} | {_cell(t.definition)} |" for t in group]
+            out += [
+                f"| `{t.name}` | {t.label} | {_cell(t.definition)} |" for t in group
+            ]
         out.append("")
     out += [
         "## Event taxonomy and ACLED",
@@ -340,12 +338,20 @@ def render_docs(graph: Graph, shapes: Graph | None = None) -> str:
     out += ["| class | ACLED sub-event type |", "|---|---|"]
     for cls in sorted(graph.subjects(KG_ACLED, None), key=str):
         out.append(f"| `{_local(graph, cls)}` | {_text(graph, cls, KG_ACLED)} |")
-    out += ["", "## Disjointness", "", "Each line is an `owl:AllDisjointClasses` axiom:", ""]
+    out += [
+        "",
+        "## Disjointness",
+        "",
+        "Each line is an `owl:AllDisjointClasses` axiom:",
+        "",
+    ]
     for axiom in sorted(
         graph.subjects(RDF.type, OWL.AllDisjointClasses),
         key=lambda n: str(graph.value(n, OWL.members)),
     ):
-        members = [_local(graph, m) for m in Collection(graph, graph.value(axiom, OWL.members))]
+        members = [
+            _local(graph, m) for m in Collection(graph, graph.value(axiom, OWL.members))
+        ]
         out.append(f"- {', '.join(members)}")
     if shapes is not None:
         out += ["", "## SHACL shapes", ""] + _shape_rows(shapes)
@@ -365,18 +371,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m kg.vocabgen", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
-        "--check", action="store_true", help="exit 1 if kg/vocab.py or ontology/README.md is stale"
+        "--check",
+        action="store_true",
+        help="exit 1 if kg/vocab.py or ontology/README.md is stale",
     )
-    parser.add_argument("--docs", action="store_true", help="write ontology/README.md only")
+    parser.add_argument(
+        "--docs", action="store_true", help="write ontology/README.md only"
+    )
     args = parser.parse_args(argv)
 
     graph = load_ontology_graph()
-    shapes = Graph().parse(shapes_path(), format="turtle") if shapes_path().exists() else None
+    shapes = (
+        Graph().parse(shapes_path(), format="turtle")
+        if shapes_path().exists()
+        else None
+    )
     outputs = {docs_path(): render_docs(graph, shapes)}
     if not args.docs:
         outputs[vocab_path()] = render_vocab(graph)
     stale = [
-        p for p, text in outputs.items() if not p.exists() or p.read_text(encoding="utf-8") != text
+        p
+        for p, text in outputs.items()
+        if not p.exists() or p.read_text(encoding="utf-8") != text
     ]
     if args.check:
         for path in stale:
