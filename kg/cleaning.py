@@ -149,7 +149,10 @@ def clean_lines(lines: list[str]) -> Cleaned:
         if byline and len(words) <= 12 and not line.endswith("."):
             names = _split_names(byline.group("names"))
             out.authors.extend(n for n in names if len(n.split()) <= 4)
-            if len(names) > 1 and re.search(r"\b(news|press|agency|times|post|journal|reuters|bbc)\b", names[-1], re.I):
+            outlet_words = set(vocab["outlet_words"])
+            last = _words(names[-1])
+            # a byline's people have two or more names; a one-word or news-word tail is the outlet
+            if len(names) > 1 and (len(last) == 1 or outlet_words & set(last)):
                 out.authors = [a for a in out.authors if a != names[-1]]
                 out.byline_outlet = names[-1]
             out.removed.append(line)

@@ -101,10 +101,15 @@ def load_ontology_graph() -> Graph:
     Returns:
         A new Graph holding the ontology triples; callers may modify it freely.
     """
+    return copy_graph(_parsed_ontology())
+
+
+def copy_graph(graph: Graph) -> Graph:
+    """Return a fresh Graph with the same prefixes and triples (cached graphs stay untouched)."""
     copy = Graph()
-    for prefix, namespace in _parsed_ontology().namespaces():
+    for prefix, namespace in graph.namespaces():
         copy.bind(prefix, namespace)
-    for triple in _parsed_ontology():
+    for triple in graph:
         copy.add(triple)
     return copy
 

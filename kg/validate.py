@@ -29,6 +29,7 @@ from kg.ontology import (
     DEFAULT_MAX_INDIVIDUALS,
     ReasonerResult,
     check_consistency,
+    copy_graph,
     load_ontology_graph,
     shapes_path,
     union_graph,
@@ -181,12 +182,7 @@ def load_shapes_graph() -> Graph:
     Raises:
         ValidationToolError: If the shapes file is missing or malformed.
     """
-    copy = Graph()
-    for prefix, namespace in _parsed_shapes().namespaces():
-        copy.bind(prefix, namespace)
-    for triple in _parsed_shapes():
-        copy.add(triple)
-    return copy
+    return copy_graph(_parsed_shapes())
 
 
 def _graph_of_outside_own_graph(data: Dataset | ConjunctiveGraph) -> list[Violation]:

@@ -195,7 +195,7 @@ def _org_type(text: str) -> str:
     for kind, heads in _org_heads().items():
         if words & set(heads):
             return kind
-    return "ArmedGroup" if "taliban" in words else "Organization"
+    return "Organization"
 
 
 def _choose_place(doc: Doc, start: int, end: int, entries: tuple[Entry, ...]) -> Entry | None:
