@@ -52,6 +52,14 @@ class Mapper:
                     yield iri, SKOS.altLabel, Literal(alias), g
             if entity.gazetteer_id:
                 yield iri, KG.gazetteerId, Literal(entity.gazetteer_id), g
+            for merge in entity.merges:
+                node = self.minter.node("resolution", iri, merge.alias, merge.into, merge.method)
+                yield iri, KG.resolution, node, g
+                yield node, RDF.type, KG.Resolution, g
+                yield node, KG.mergedName, Literal(merge.alias), g
+                yield node, RDFS.label, Literal(f"{merge.alias} = {merge.into}"), g
+                yield node, KG.method, Literal(merge.method), g
+                yield node, KG.score, Literal(round(merge.score, 3), datatype=XSD.decimal), g
 
     def article_metadata(self, article: Article, outlets: Mapping[str, str]) -> Iterator[Quad]:
         """Yield the entity graph's quads describing an article (title, outlet, date...)."""

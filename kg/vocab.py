@@ -133,6 +133,8 @@ class KG(DefinedNamespace):
     jurisdiction: URIRef
     # Links a person to the organisation they lead.
     leaderOf: URIRef
+    # The external resource (a Wikidata item) that a link decision matched the entity to.
+    linkTarget: URIRef
     # Links a place to a larger place containing it: district to province, province to
     # country, facility to city.
     locatedIn: URIRef
@@ -152,6 +154,9 @@ class KG(DefinedNamespace):
     post: URIRef
     # A count reported for an event.
     quantity: URIRef
+    # Links an entity to a resolution decision: a merge of another name into it, or its
+    # Wikidata link.
+    resolution: URIRef
     # Links a person to the organisation they speak for.
     spokespersonFor: URIRef
     # The article that states the claim.
@@ -194,6 +199,11 @@ class KG(DefinedNamespace):
     # An identifier of the entity in a gazetteer: an ISO 3166-1 or 3166-2 code or a GeoNames
     # id.
     gazetteerId: URIRef
+    # A name that a merge decision judged to denote the same real thing as the entity.
+    mergedName: URIRef
+    # How a resolution or link decision was made, such as gazetteer-id, transliteration-
+    # skeleton, acronym, surname, iso3166-2 or label-context.
+    method: URIRef
     # The total a count is part of, such as 34 in "7 of 34 provinces".
     outOf: URIRef
     # Publication date of an article, as xsd:date, xsd:gYearMonth or xsd:gYear depending on
@@ -203,6 +213,8 @@ class KG(DefinedNamespace):
     qualifier: URIRef
     # The role part of a post, such as "Governor" or "police chief".
     role: URIRef
+    # The strength, in [0, 1], of the evidence behind a resolution or link decision.
+    score: URIRef
     # The text of the sentence that contains a mention.
     sentence: URIRef
     # Path of the file an article was read from.
