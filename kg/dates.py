@@ -82,7 +82,22 @@ def parse_absolute(text: str, *, anchor: date | None = None) -> When | None:
     return None
 
 
+_LAST_MONTH_NAME = re.compile(r"\blast\s+" + _MONTH, re.I)
+_DAY_SPANS = re.compile(r"\b(this weekend|last weekend|in recent days|(?:past|last) (?:two|three|few|several|\d+) days"
+                        r"|days? (?:ago|earlier))\b")
+_LONG_SPANS = re.compile(r"\b(recent weeks|recent months|(?:past|last) (?:two|three|four|few|several|\d+) "
+                         r"(?:weeks|months)|since (?:mid-|early |late )?\w+|weeks ago|months ago)\b")
+
+
 def _relative(low: str, anchor: date) -> tuple[str, str] | None:
+    named = _LAST_MONTH_NAME.search(low)
+    if named:  # "last September": the latest such month before the anchor's month
+        month = MONTHS[named.group("month").lower()]
+        return f"{anchor.year - (month >= anchor.month):04d}-{month:02d}", "month"
+    if _DAY_SPANS.search(low):
+        return f"{anchor.year:04d}-{anchor.month:02d}", "month"
+    if _LONG_SPANS.search(low):
+        return f"{anchor.year:04d}", "year"
     for name, number in WEEKDAYS.items():
         if re.search(rf"\b{name}\b", low):
             back = (anchor.weekday() - number) % 7
@@ -110,22 +125,41 @@ def _relative(low: str, anchor: date) -> tuple[str, str] | None:
     return None
 
 
-def resolve(text: str, *, anchor: date | None) -> When | None:
+def resolve(text: str, *, anchor: date | None, precision: str = "day") -> When | None:
     """Resolve a date expression, absolute or relative to `anchor`.
 
     Args:
         text: the expression as written ("on Wednesday", "late last month", "July 7").
         anchor: the article's publication date; relative expressions need it.
+        precision: the anchor's precision; with "month" a day-scale expression
+            ("on Friday", "overnight") resolves to the anchor's month, never a guessed day.
     Returns:
         the resolved date, or None when it cannot be resolved.
     """
+    low = text.lower()
+    if anchor is not None and _LAST_MONTH_NAME.search(low):
+        found = _relative(low, anchor)
+        return When(found[0], found[1], text.strip()) if found else None
+    if re.search(r"\bsince\b", low):  # a span running up to now: its smallest container is the year
+        start = parse_absolute(text, anchor=anchor)
+        year = start.iso[:4] if start else (f"{anchor.year:04d}" if anchor else None)
+        return When(year, "year", text.strip()) if year else None
     absolute = parse_absolute(text, anchor=anchor)
     if absolute is not None:
         return absolute
     if anchor is None:
         return None
-    found = _relative(text.lower(), anchor)
+    found = _relative(low, anchor)
+    if found and precision == "month" and (found[1] == "day" or (found[1] == "month" and "week" in low)):
+        found = (f"{anchor.year:04d}-{anchor.month:02d}", "month")
     return When(found[0], found[1], text.strip()) if found else None
+
+
+def anchor_with_precision(published: str | None) -> tuple[date | None, str]:
+    """Return an anchor date and its precision for an ISO date of day or month precision."""
+    if published and re.fullmatch(r"\d{4}-\d{2}", published):
+        return date.fromisoformat(published + "-01"), "month"
+    return anchor_of(published), "day"
 
 
 def anchor_of(published: str | None) -> date | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from rapidfuzz import fuzz
 
@@ -161,3 +162,27 @@ def _entity(root: str, mentions: list[Mention], clusters: _Clusters, keys: list[
 def _text_of(key: str, mentions: list[Mention]) -> str:
     texts = sorted(m.text for m in mentions if mention_key(m) == key)
     return texts[0] if texts else key.split("|", 1)[1]
+
+
+def reconcile_posts(extractions: Sequence[Extraction], entity_of: dict[tuple[str, int, int], str]) -> list[Extraction]:
+    """Give a post whose jurisdiction was only guessed from context the one another article states.
+
+    "President Joe Biden" in one article and "U.S. President Joe Biden" in another
+    are the same post: the stated jurisdiction wins over the article's main country.
+    """
+    def key(m: Mention) -> str:
+        return entity_of[(m.provenance.article_id, m.start, m.end)]
+
+    stated: dict[tuple[str, str], Mention] = {}
+    for extraction in extractions:
+        for h in extraction.holdings:
+            if h.jurisdiction is not None and not h.provenance.extractor.endswith("from context"):
+                stated.setdefault((key(h.holder), h.role), h.jurisdiction)
+    out = []
+    for extraction in extractions:
+        holdings = tuple(
+            replace(h, jurisdiction=stated[(key(h.holder), h.role)])
+            if h.provenance.extractor.endswith("from context") and (key(h.holder), h.role) in stated else h
+            for h in extraction.holdings)
+        out.append(replace(extraction, holdings=holdings))
+    return out

@@ -1,0 +1,321 @@
+"""Events from the dependency parse: trigger words (kg/data/events.json) and their roles.
+
+A trigger is a verb or noun of the event taxonomy. Its agent comes from the
+subject (or a noun's modifiers, or "by X"), its target and place from its
+objects and prepositional phrases (the most specific place wins), its status
+from the words governing it (denied, planned, threatened, hypothetical,
+claimed), its date from a date expression in its clause resolved against the
+article date, and its attribution from the speech verb above it.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+from spacy.tokens import Token
+
+from kg.model import Event, Mention
+from kg.nlp import gazetteer
+from kg.nlp.context import AGENT_TYPES, PLACE_RANK, Context
+from kg.nlp.quantities import attach_quantities
+
+_CLAUSE_DEPS = {"ccomp", "advcl", "conj", "relcl", "xcomp", "parataxis", "csubj", "acl", "cc", "mark", "punct"}
+_SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj", "expl"}
+_LOCAL_TYPES = {"Attack", "Capture", "Recapture", "Airstrike", "Deployment", "PrisonBreak", "Surrender", "Defection"}
+_STATUS_ORDER = ("denied", "threatened", "planned", "hypothetical", "claimed")
+_LOCATIVE = {"in", "at", "into", "near", "across", "inside", "outside", "around", "to", "toward", "towards", "from"}
+_TERRITORY = {"headquarters", "building", "office", "compound", "base", "airport", "airfield", "district", "city",
+              "town", "province", "territory", "prison", "jail", "checkpoint", "outpost", "area", "village",
+              "capital", "ground", "center", "centre", "station", "crossing", "border", "country", "control", "part"}
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict:
+    """Return the event lexicon (kg/data/events.json)."""
+    return json.loads(resources.files("kg.data").joinpath("events.json").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _triggers() -> tuple[dict[str, list[tuple[str, str | None]]], dict[str, list[tuple[str, str | None]]]]:
+    verbs: dict[str, list[tuple[str, str | None]]] = {}
+    nouns: dict[str, list[tuple[str, str | None]]] = {}
+    for kind, entries in lexicon()["verbs"].items():
+        for entry in entries:
+            lemma, _, word = entry.partition(">")
+            verbs.setdefault(lemma, []).append((kind, word or None))
+    for kind, entries in lexicon()["nouns"].items():
+        for entry in entries:
+            modifier, _, lemma = entry.rpartition("<")
+            nouns.setdefault(lemma, []).append((kind, modifier or None))
+    for table in (verbs, nouns):
+        for options in table.values():
+            options.sort(key=lambda o: o[1] is None)  # specific ("take>back") before plain ("take")
+    return verbs, nouns
+
+
+def _near(token: Token, word: str) -> bool:
+    for child in token.children:
+        if word in (child.lower_, child.lemma_.lower()):
+            return True
+        if child.dep_ in ("prep", "dobj", "prt", "advmod", "pobj") and any(
+                word in (g.lower_, g.lemma_.lower()) for g in child.children):
+            return True
+    return False
+
+
+def _object_is_territory(ctx: Context, token: Token) -> bool:
+    for child in token.children:
+        if child.dep_ in ("dobj", "nsubjpass") or (child.dep_ == "prep" and child.lower_ in ("into", "to", "of")):
+            heads = [child] + [g for g in child.children if g.dep_ == "pobj"]
+            for head in heads:
+                if head.lemma_.lower() in _TERRITORY or ctx.within(head.subtree, set(PLACE_RANK)):
+                    return True
+    return False
+
+
+def trigger_type(ctx: Context, token: Token) -> str | None:
+    """Return the event type a token triggers, or None."""
+    verbs, nouns = _triggers()
+    lemma = token.lemma_.lower()
+    if token.pos_ == "VERB" and lemma in verbs:
+        for kind, word in verbs[lemma]:
+            if word is not None and _near(token, word):
+                return kind
+            if word is None:
+                if lemma in ("take", "enter", "leave", "fall", "pull", "arrive") and not (
+                        _object_is_territory(ctx, token) or lemma == "fall" and _near(token, "to")):
+                    return None
+                if lemma == "join" and not any(m.type == "ArmedGroup" for m in ctx.within(token.subtree)):
+                    return None
+                return kind
+    if token.pos_ in ("NOUN", "PROPN") and lemma in nouns and ctx.at(token) is None:
+        for kind, modifier in nouns[lemma]:
+            if modifier is None or any(c.lemma_.lower() == modifier or c.lower_ == modifier for c in token.children):
+                return kind
+    return None
+
+
+def _region(token: Token, skip: set[str]) -> list[Token]:
+    """Return the tokens of a trigger's own phrase: its subtree minus clauses and `skip` deps."""
+    out = [token]
+    for child in token.children:
+        if child.dep_ not in skip and child.dep_ not in _CLAUSE_DEPS:
+            out.extend(child.subtree)
+    return out
+
+
+def _subject(token: Token) -> Token | None:
+    for child in token.children:
+        if child.dep_ in _SUBJECT_DEPS:
+            if child.lower_ in ("which", "who", "that") and token.dep_ == "relcl":
+                return token.head  # "The United States, which toppled ..."
+            return child
+    if token.dep_ == "xcomp":  # "forcing soldiers to surrender": the object of the governing verb acts
+        obj = next((c for c in token.head.children if c.dep_ == "dobj"), None)
+        if obj is not None:
+            return obj
+    if token.dep_ in ("xcomp", "conj", "advcl") and token.head.i != token.i:
+        return _subject(token.head)
+    if token.dep_ in ("relcl", "acl"):
+        return token.head
+    return None
+
+
+def _agent_from(ctx: Context, tokens: list[Token], head: Token | None, kind: str) -> Mention | None:
+    focus = ctx.home()
+    tokens = [t for t in tokens if not (t.head.dep_ == "prep" and t.head.lower_ in _LOCATIVE)]
+    for mention in ctx.within(tokens, AGENT_TYPES | {"City"}):
+        if mention.type == "City":
+            mention = _capital_country(ctx, mention)
+            if mention is None:
+                continue
+        if mention.type == "Country" and focus is not None and mention.gazetteer_id == focus.gazetteer_id:
+            continue  # "Afghan forces": the government side of the story, an unnamed actor
+        return mention
+    for token in tokens:
+        country = ctx.demonym_country(token) if token.dep_ in ("amod", "compound", "nmod") else None
+        if country is not None and (focus is None or country.gazetteer_id != focus.gazetteer_id):
+            return country
+    pronoun = head is not None and head.pos_ == "PRON" and head.lower_ in ("they", "it")
+    if head is not None and (head.lower_ in lexicon()["insurgent_words"] or pronoun and kind in ("Capture", "Attack")) \
+            and head.dep_ != "poss":
+        return ctx.most_mentioned("ArmedGroup")
+    return None
+
+
+def _capital_country(ctx: Context, city: Mention) -> Mention | None:
+    """Return the country a capital city stands for ("Washington signed" -> United States)."""
+    for entry in gazetteer.lookup_place(city.text):
+        if entry.type == "City" and gazetteer.capital_of_country(entry):
+            return ctx.country(entry.country)
+    return None
+
+
+def _state_side(ctx: Context, subject: Token | None) -> bool:
+    if subject is None:
+        return False
+    words = {t.lower_ for t in subject.subtree}
+    return bool(words & set(lexicon()["state_words"])) and not ctx.within(subject.subtree, {"ArmedGroup"})
+
+
+def _status(token: Token) -> str | None:
+    """Return the claim status words around a trigger give it, "negated" when it did not happen."""
+    cues = lexicon()["status_cues"]
+    found: set[str] = set()
+    chain = [token, *token.ancestors]
+    for depth, node in enumerate(chain):
+        lemma = node.lemma_.lower()
+        for child in node.children:
+            if child.dep_ == "neg" and depth == 0:
+                return "negated"
+            if child.dep_ in ("aux", "advmod") and depth <= 1:
+                for status in ("planned", "hypothetical", "claimed"):
+                    if child.lemma_.lower() in cues[status] and not (status == "claimed" and child.lemma_.lower() == "report"):
+                        found.add(status)
+        if node.lower_ == "without":
+            return "negated"
+        for status in ("denied", "threatened", "planned", "hypothetical"):
+            if lemma in cues[status] and node.pos_ in ("VERB", "NOUN", "ADJ") and depth > 0:
+                found.add(status)
+        if depth > 0 and lemma == "claim" or lemma in ("reportedly", "allegedly", "purportedly"):
+            found.add("claimed")
+        if depth > 0 and lemma == "report" and (node.pos_ == "NOUN" or any(c.dep_ == "auxpass" for c in node.children)):
+            found.add("claimed")
+    for sibling in token.sent:
+        if sibling.lower_ in ("reportedly", "allegedly", "purportedly"):
+            found.add("claimed")
+    return next((s for s in _STATUS_ORDER if s in found), None)
+
+
+def _speaker(ctx: Context, token: Token) -> Mention | None:
+    speech = set(lexicon()["speech_verbs"])
+    for node in token.ancestors:
+        if node.lemma_.lower() in speech:
+            subject = next((c for c in node.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if subject is not None:
+                found = ctx.within(subject.subtree, AGENT_TYPES)
+                if found:
+                    return found[0]
+            return None
+    return None
+
+
+def _date(ctx: Context, token: Token, region: list[Token]):
+    dates = [e for e in token.sent.ents if e.label_ in ("DATE", "TIME")]
+    inside = [e for e in dates if e.root in region or e.root.head in region]
+    for ent in inside + sorted(dates, key=lambda e: abs(e.start - token.i)):
+        when = ctx.when(ent.text)
+        if when is not None:
+            return when
+    for word in ("overnight", "yesterday", "today"):
+        if any(t.lower_ == word for t in region):
+            return ctx.when(word)
+    return None
+
+
+def _clause(token: Token) -> Token:
+    """Return the verb heading the clause a token is in (the sentence root at most)."""
+    node = token
+    while node.pos_ not in ("VERB", "AUX") and node.head.i != node.i:
+        node = node.head
+    return node
+
+
+def _place(ctx: Context, candidates: list[Mention], exclude: set[int]) -> Mention | None:
+    places = [m for m in candidates if m.type in PLACE_RANK and id(m) not in exclude]
+    return min(places, key=lambda m: (PLACE_RANK[m.type], m.start)) if places else None
+
+
+def _focus_place(ctx: Context) -> Mention | None:
+    capitals = {e.gid for m in ctx.mentions if m.type == "City"
+                for e in gazetteer.lookup_place(m.text) if e.type == "City" and gazetteer.capital_of_country(e)}
+    return ctx.most_mentioned("City", exclude=capitals) or ctx.most_mentioned("Province")
+
+
+def _event(ctx: Context, token: Token, kind: str) -> Event | None:
+    status = _status(token)
+    if status == "negated":
+        return None
+    lex = lexicon()
+    verb = token.pos_ == "VERB"
+    subject = _subject(token) if verb else None
+    passive = subject is not None and subject.dep_ == "nsubjpass"
+    by_agent = [t for c in token.children if c.dep_ == "agent" for t in c.subtree]
+    if verb:
+        agent_tokens = by_agent if passive else (list(subject.subtree) if subject is not None else [])
+        agent_head = (by_agent[1] if len(by_agent) > 1 else None) if passive else subject
+    else:
+        agent_tokens = [t for c in token.children if c.dep_ in ("compound", "amod", "poss", "nmod") for t in c.subtree]
+        agent_tokens += [t for c in token.children if c.dep_ == "prep" and c.lower_ in ("by", "between") for t in c.subtree]
+        agent_head = next((c for c in token.children if c.dep_ == "poss"), None)
+        if not ctx.within(agent_tokens, AGENT_TYPES) and token.dep_ in ("dobj", "nsubjpass", "pobj"):
+            governor = token.head if token.dep_ != "pobj" else token.head.head
+            subject = _subject(governor) if governor.pos_ == "VERB" else None
+            if subject is not None:
+                agent_tokens, agent_head = list(subject.subtree), subject
+    skip = {"nsubj", "csubj", "agent", "expl"} | ({"nsubjpass"} if not passive else set())
+    clause = _clause(token)
+    region = [t for t in _region(token, skip) if t not in agent_tokens and _clause(t).i == clause.i]
+    agent = _agent_from(ctx, agent_tokens, agent_head, kind)
+    if token.lemma_.lower() == "host" and subject is not None:  # "Iran hosted Taliban ...": guests act, host is the place
+        guests = ctx.within(region, AGENT_TYPES - {"Country"})
+        agent = guests[0] if guests else None
+        region = region + list(subject.subtree)
+    if kind == "Capture" and (_state_side(ctx, subject) or (agent is not None and agent.type in ("SecurityForce", "GovernmentBody"))):
+        kind, agent = "Recapture", agent if agent is not None and agent.type == "SecurityForce" else None
+    exclude = {id(agent)} if agent is not None else set()
+    objects = [m for m in ctx.within(region, AGENT_TYPES - {"Country"}) if id(m) not in exclude]
+    target = objects[0] if objects else None
+    if target is None and kind in ("Recapture", "Airstrike", "Surrender", "Defection"):
+        target = next(iter(ctx.within(token.sent, {"ArmedGroup"})), None)
+    if kind in lex["needs_named_party"] and agent is None and target is None:
+        return None
+    place = _place(ctx, ctx.within(region), exclude)
+    if place is None:  # "200 prisoners in the central prison of Badghis escaped", "talks ... in Qatar"
+        own = {id(m) for m in ctx.within([agent_head])} if agent_head is not None else set()
+        place = _place(ctx, ctx.within(agent_tokens), exclude | own)
+    if place is None:
+        place = _place(ctx, ctx.within([t for t in token.sent if t not in agent_tokens and _clause(t).i == clause.i]), exclude)
+    when = _date(ctx, token, region)
+    perfect = any(c.lemma_ == "have" and c.dep_ == "aux" and c.tag_ in ("VBP", "VBZ") for c in token.children)
+    current = when is None or (ctx.article.published or "")[:7] == when.iso[:7]
+    if place is None and kind in _LOCAL_TYPES and current and not perfect:
+        place = _focus_place(ctx)  # a happening of the main story with no place of its own
+    if place is None and kind == "Withdrawal" and agent is not None and agent.type == "Country":
+        place = ctx.home()
+    if when is None and not perfect and ctx.article.published:
+        date, precision, text = ctx.article.published, ctx.article.published_precision or "day", None
+    else:
+        date, precision, text = (when.iso, when.precision, when.text) if when else (None, None, None)
+    covered = [token, *region, *agent_tokens]
+    span = token.doc[min(t.i for t in covered):max(t.i for t in covered) + 1]
+    return Event(type=kind, provenance=ctx.provenance(span, f"trigger: {token.lemma_.lower()}", 0.7),
+                 trigger=token.text, agent=agent, target=target, place=place, date=date, date_precision=precision,
+                 date_text=text, status=status or "asserted", attributed_to=_speaker(ctx, token))
+
+
+def find_events(ctx: Context) -> list[Event]:
+    """Return the events an article reports, one per (type, agent, place, status)."""
+    events: list[tuple[Token, Event]] = []
+    for token in ctx.doc:
+        kind = trigger_type(ctx, token)
+        if kind is not None:
+            event = _event(ctx, token, kind)
+            if event is not None:
+                events.append((token, event))
+    events = attach_quantities(ctx, events)
+    unique: dict[tuple, Event] = {}
+    for event in events:
+        key = (event.type, _name(event.agent), _name(event.place), event.status)
+        first = unique.get(key)
+        if first is None:
+            unique[key] = event
+        elif event.quantities and not first.quantities:
+            unique[key] = first.__class__(**{**first.__dict__, "quantities": event.quantities})
+    return list(unique.values())
+
+
+def _name(mention: Mention | None) -> str | None:
+    return None if mention is None else (mention.gazetteer_id or mention.canonical or mention.text)
