@@ -17,10 +17,24 @@ from kg.model import Article, Entity, Event, Extraction, Holding, Mention, Relat
 from kg.vocab import KG
 
 Quad = tuple[URIRef, URIRef, object, URIRef]
+WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 STATUS = {"asserted": KG.Asserted, "claimed": KG.Claimed, "denied": KG.Denied, "planned": KG.Planned,
           "threatened": KG.Threatened, "hypothetical": KG.Hypothetical}
 RELATIONS = {"capitalOf": KG.capitalOf, "locatedIn": KG.locatedIn, "spokespersonFor": KG.spokespersonFor,
              "memberOf": KG.memberOf, "leaderOf": KG.leaderOf}
+
+
+# Which kinds of resolved entity (the first part of an entity key) may fill each role, after the
+# ontology's ranges: a mention typed one way can resolve into an entity of another type, and a
+# statement that breaks a range would make the whole graph inconsistent for a reasoner.
+_PLACES = frozenset({"place", "country", "province", "district", "city", "facility"})
+_ORGS = frozenset({"organization", "armedgroup", "governmentbody", "securityforce", "militaryunit",
+                   "mediaorganization", "internationalorganization", "politicalbody"})
+_AGENTS = _ORGS | {"person"}
+FITS = {"agent": _AGENTS | {"country"}, "target": _AGENTS | _PLACES, "place": _PLACES, "participant": _AGENTS,
+        "holder": {"person"}, "attributedTo": _AGENTS | {"country"}, "jurisdiction": _PLACES | _ORGS,
+        "capitalOf": (_PLACES, _PLACES), "locatedIn": (_PLACES, _PLACES), "spokespersonFor": ({"person"}, _ORGS),
+        "memberOf": (_AGENTS, _ORGS), "leaderOf": ({"person"}, _ORGS)}
 
 
 def _date(value: str) -> Literal:
@@ -40,6 +54,14 @@ class Mapper:
         """Return the IRI of the entity a mention resolved to."""
         return self.minter.entity(self.entity_of[(mention.provenance.article_id, mention.start, mention.end)])
 
+    def fits(self, role: str, mention: Mention | None, position: int | None = None) -> bool:
+        """Tell whether the entity a mention resolved to may fill a role (see FITS)."""
+        if mention is None:
+            return False
+        kind = self.entity_of[(mention.provenance.article_id, mention.start, mention.end)].split("/", 1)[0]
+        allowed = FITS[role] if position is None else FITS[role][position]
+        return kind in allowed
+
     def entities(self, entities: list[Entity]) -> Iterator[Quad]:
         """Yield the entity graph's quads for resolved entities."""
         g = self.minter.entities_graph()
@@ -52,6 +74,16 @@ class Mapper:
                     yield iri, SKOS.altLabel, Literal(alias), g
             if entity.gazetteer_id:
                 yield iri, KG.gazetteerId, Literal(entity.gazetteer_id), g
+            if entity.wikidata:  # skos:exactMatch, not owl:sameAs: see kg:Resolution in ontology/kg.ttl
+                target = URIRef(f"{WIKIDATA_ENTITY}{entity.wikidata}")
+                node = self.minter.node("resolution", iri, target, entity.link_method)
+                yield iri, SKOS.exactMatch, target, g
+                yield iri, KG.resolution, node, g
+                yield node, RDF.type, KG.Resolution, g
+                yield node, RDFS.label, Literal(f"{entity.label} = wd:{entity.wikidata}"), g
+                yield node, KG.linkTarget, target, g
+                yield node, KG.method, Literal(entity.link_method or "unknown"), g
+                yield node, KG.score, Literal(round(entity.link_score or 0.0, 3), datatype=XSD.decimal), g
             for merge in entity.merges:
                 node = self.minter.node("resolution", iri, merge.alias, merge.into, merge.method)
                 yield iri, KG.resolution, node, g
@@ -114,22 +146,25 @@ class Mapper:
                evidence: Mention | None, speaker: Mention | None) -> Iterator[Quad]:
         yield iri, KG.status, STATUS.get(status, KG.Asserted), g
         yield iri, KG.statedIn, article_iri, g
-        if speaker is not None:
+        if self.fits("attributedTo", speaker):
             yield iri, KG.attributedTo, self.entity_iri(speaker), g
         if evidence is not None:
             yield iri, KG.evidence, self.minter.mention(evidence.provenance.article_id, evidence.start, evidence.end), g
 
     def _relation(self, relation: Relation, g: URIRef) -> Iterator[Quad]:
-        yield self.entity_iri(relation.subject), RELATIONS[relation.predicate], self.entity_iri(relation.object), g
+        if self.fits(relation.predicate, relation.subject, 0) and self.fits(relation.predicate, relation.object, 1):
+            yield self.entity_iri(relation.subject), RELATIONS[relation.predicate], self.entity_iri(relation.object), g
 
     def _holding(self, holding: Holding, article_iri: URIRef, g: URIRef) -> Iterator[Quad]:
+        if not self.fits("holder", holding.holder):
+            return
         person = self.entity_iri(holding.holder)
-        place = self.entity_iri(holding.jurisdiction) if holding.jurisdiction else None
+        place = self.entity_iri(holding.jurisdiction) if self.fits("jurisdiction", holding.jurisdiction) else None
         post = self.minter.node("post", holding.role, place or "")
         iri = self.minter.node("holding", article_iri, person, post, holding.tenure or "")
         yield post, RDF.type, KG.Post, g
         yield post, KG.role, Literal(holding.role), g
-        label = f"{holding.role.title()} of {holding.jurisdiction.text}" if holding.jurisdiction else holding.role.title()
+        label = f"{holding.role.title()} of {holding.jurisdiction.text}" if place else holding.role.title()
         yield post, RDFS.label, Literal(label), g
         if place is not None:
             yield post, KG.jurisdiction, place, g
@@ -145,11 +180,10 @@ class Mapper:
         iri = self.minter.node("event", article_iri, event.type, p.start, p.end, event.trigger)
         yield iri, RDF.type, KG[event.type], g
         yield iri, RDFS.label, Literal(f"{event.type} ({event.trigger})"), g
-        for role, mention in (("agent", event.agent), ("target", event.target), ("place", event.place)):
-            if mention is not None:
+        for role, mention in (("agent", event.agent), ("target", event.target), ("place", event.place),
+                              *(("participant", m) for m in event.participants)):
+            if self.fits(role, mention):
                 yield iri, KG[role], self.entity_iri(mention), g
-        for mention in event.participants:
-            yield iri, KG.participant, self.entity_iri(mention), g
         if event.date:
             yield iri, KG.date, _date(event.date), g
             yield iri, KG.datePrecision, Literal(event.date_precision or "day"), g

@@ -15,13 +15,15 @@ from kg import rdf
 from kg.articles import Problem, load
 from kg.config import Settings
 from kg.errors import InputError
+from kg.evaluate import Report, evaluate
 from kg.iri import Minter
 from kg.keys import slug
 from kg.mapping import Mapper
 from kg.model import Article, Entity, Extraction
 from kg.nlp import Extractor
 from kg.nlp.gazetteer import lookup_organisation
-from kg.resolve import resolve
+from kg.resolve import reconcile_posts, resolve
+from kg.wikidata import LinkReport, link_entities
 
 DEFAULT_INPUT = Path("seeds")
 DEFAULT_OUT = Path("out")
@@ -62,6 +64,26 @@ def _outlets(articles: Sequence[Article], entities: list[Entity]) -> tuple[dict[
     return mapping, extra
 
 
+def read(inputs: Iterable[str | Path], *, on_problem: Callable[[Problem], None] | None = None,
+         purpose: str = "nothing was done") -> tuple[list[Article], list[Problem]]:
+    """Load the articles under `inputs`, reporting each input that could not be read.
+
+    Raises:
+        InputError: when no article could be read.
+    """
+    articles, problems = [], []
+    for item in load(inputs):
+        if isinstance(item, Problem):
+            problems.append(item)
+            if on_problem is not None:
+                on_problem(item)
+        else:
+            articles.append(item)
+    if not articles:
+        raise InputError(f"no article could be read from the inputs; {purpose}")
+    return articles, problems
+
+
 def extract(
     articles: Sequence[Article], *, settings: Settings, on_article: Callable[[int, int], None] | None = None
 ) -> list[Extraction]:
@@ -75,12 +97,19 @@ def extract(
     return results
 
 
-def assemble(extractions: Sequence[Extraction], *, settings: Settings) -> tuple[rdf.Dataset, list[Entity]]:
-    """Resolve entities across articles and map everything into one Dataset."""
+def assemble(extractions: Sequence[Extraction], *, settings: Settings,
+             on_link: Callable[[LinkReport], None] | None = None) -> tuple[rdf.Dataset, list[Entity]]:
+    """Resolve entities across articles, link them to Wikidata (unless settings.link is off), map into one Dataset."""
     entities, entity_of = resolve(extractions)
+    extractions = reconcile_posts(extractions, entity_of)
     articles = [x.article for x in extractions]
     outlets, extra = _outlets(articles, entities)
     entities = sorted(entities + extra, key=lambda e: e.key)
+    if settings.link:
+        report = link_entities(entities, settings=settings, extractions=extractions, entity_of=entity_of)
+        entities = list(report.entities)
+        if on_link is not None:
+            on_link(report)
     mapper = Mapper(minter=Minter(settings.base), entity_of=entity_of)
     dataset = rdf.new_dataset(settings.base)
     rdf.add_quads(dataset, mapper.entities(entities))
@@ -99,6 +128,7 @@ def build(
     strict: bool = False,
     on_problem: Callable[[Problem], None] | None = None,
     on_article: Callable[[int, int], None] | None = None,
+    on_link: Callable[[LinkReport], None] | None = None,
 ) -> BuildResult:
     """Build the graph of the articles under `inputs` and write it to `out`.
 
@@ -110,26 +140,19 @@ def build(
         strict: refuse to write anything when any input had a problem.
         on_problem: called with each input that was skipped and why.
         on_article: called with (done, total) as articles are processed.
+        on_link: called with the Wikidata linking report (decisions, warnings such as an
+            unreachable endpoint that fell back to the snapshot).
     Raises:
         InputError: when no article could be read (or any, with strict).
         ModelError, OutputError: when the model or the output fails.
     """
     started = time.perf_counter()
     settings = settings or Settings()
-    articles, problems = [], []
-    for item in load(inputs):
-        if isinstance(item, Problem):
-            problems.append(item)
-            if on_problem is not None:
-                on_problem(item)
-        else:
-            articles.append(item)
-    if not articles:
-        raise InputError("no article could be read from the inputs; nothing was written")
+    articles, problems = read(inputs, on_problem=on_problem, purpose="nothing was written")
     if strict and problems:
         raise InputError(f"{len(problems)} input(s) had problems and --strict is set; nothing was written")
     extractions = extract(articles, settings=settings, on_article=on_article)
-    dataset, entities = assemble(extractions, settings=settings)
+    dataset, entities = assemble(extractions, settings=settings, on_link=on_link)
     files = rdf.write(dataset, Path(out), formats)
     return BuildResult(
         out=Path(out),
@@ -141,3 +164,13 @@ def build(
         seconds=time.perf_counter() - started,
         files=tuple(files),
     )
+
+
+def evaluate_inputs(*, inputs: Iterable[str | Path], gold: dict[str, dict], settings: Settings | None = None,
+                    on_problem: Callable[[Problem], None] | None = None) -> Report:
+    """Extract and resolve the articles under `inputs` and score them against gold annotations."""
+    settings = settings or Settings()
+    articles, _ = read(inputs, on_problem=on_problem, purpose="nothing to evaluate")
+    extractions = extract(articles, settings=settings)
+    entities, entity_of = resolve(extractions)
+    return evaluate(gold, reconcile_posts(extractions, entity_of), entities, entity_of)

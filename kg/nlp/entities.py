@@ -241,7 +241,7 @@ def _model_spans(doc: Doc) -> list[Found]:
         entries = gazetteer.lookup_place(text)
         if ent.label_ == "NORP":
             continue
-        if entries and (ent.label_ != "PERSON" or end - start == 1):
+        if entries and (ent.label_ != "PERSON" or end - start == 1 or _place_context(doc, start, end)):
             choice = _choose_place(doc, start, end, entries)
             if choice is not None:
                 found.append(Found(start, end, choice.type, 3, "model+gazetteer", choice))
@@ -255,6 +255,29 @@ def _model_spans(doc: Doc) -> list[Found]:
         else:
             found.append(Found(start, end, "Place", 1, "model"))
     return found
+
+
+def _place_context(doc: Doc, start: int, end: int) -> bool:
+    """Tell whether words around a name make it a place: "in X", "X, the capital of", "X province"."""
+    before = doc[start - 1].lower_ if start else ""
+    after = doc[end:end + 3].text.lower()
+    return before in ("in", "at", "from", "near", "into", "to", "around", "of") or after.startswith(
+        (", the capital", ", a provincial", ", the provincial", "province", "district", "city"))
+
+
+def _one_sense(doc: Doc, found: list[Found]) -> list[Found]:
+    """Give a weakly typed name the type the article gives the same name with strong evidence."""
+    strong = {}
+    for f in found:
+        if f.strength >= 3:
+            strong.setdefault(doc[f.start:f.end].text, f)
+    out = []
+    for f in found:
+        best = strong.get(doc[f.start:f.end].text)
+        if f.strength <= 2 and best is not None and best.type != f.type:
+            f = Found(f.start, f.end, best.type, f.strength, f.extractor + "+one sense per article", best.entry)
+        out.append(f)
+    return out
 
 
 def _focus(found: list[Found]) -> set[str]:
@@ -312,7 +335,7 @@ def recognise(doc: Doc) -> list[Found]:
     for candidate in candidates:
         if not any(candidate.overlaps(c) for c in chosen):
             chosen.append(candidate)
-    return _surnames(doc, sorted(chosen, key=lambda f: f.start))
+    return _surnames(doc, _one_sense(doc, sorted(chosen, key=lambda f: f.start)))
 
 
 def _surnames(doc: Doc, found: list[Found]) -> list[Found]:

@@ -65,9 +65,14 @@ def _near(token: Token, word: str) -> bool:
     return False
 
 
+def _has_subject_word(token: Token, words: list[str]) -> bool:
+    subject = _subject(token)
+    return subject is not None and any(t.lemma_.lower() in words for t in subject.subtree)
+
+
 def _object_is_territory(ctx: Context, token: Token) -> bool:
     for child in token.children:
-        if child.dep_ in ("dobj", "nsubjpass") or (child.dep_ == "prep" and child.lower_ in ("into", "to", "of")):
+        if child.dep_ in ("dobj", "nsubjpass") or (child.dep_ == "prep" and child.lower_ in ("into", "to", "of", "in")):
             heads = [child] + [g for g in child.children if g.dep_ == "pobj"]
             for head in heads:
                 if head.lemma_.lower() in _TERRITORY or ctx.within(head.subtree, set(PLACE_RANK)):
@@ -84,10 +89,12 @@ def trigger_type(ctx: Context, token: Token) -> str | None:
             if word is not None and _near(token, word):
                 return kind
             if word is None:
-                if lemma in ("take", "enter", "leave", "fall", "pull", "arrive") and not (
+                if lemma in ("take", "enter", "leave", "fall", "pull", "arrive", "lose") and not (
                         _object_is_territory(ctx, token) or lemma == "fall" and _near(token, "to")):
                     return None
                 if lemma == "join" and not any(m.type == "ArmedGroup" for m in ctx.within(token.subtree)):
+                    return None
+                if kind == "PrisonBreak" and not _has_subject_word(token, lexicon()["quantity_nouns"]["prisoners"]):
                     return None
                 return kind
     if token.pos_ in ("NOUN", "PROPN") and lemma in nouns and ctx.at(token) is None:
@@ -98,10 +105,14 @@ def trigger_type(ctx: Context, token: Token) -> str | None:
 
 
 def _region(token: Token, skip: set[str]) -> list[Token]:
-    """Return the tokens of a trigger's own phrase: its subtree minus clauses and `skip` deps."""
+    """Return the tokens of a trigger's own phrase: its subtree minus clauses and `skip` deps.
+
+    A clause modifying a trigger noun stays ("negotiations, which started in Qatar").
+    """
     out = [token]
+    keep = {"relcl", "acl"} if token.pos_ in ("NOUN", "PROPN") else set()
     for child in token.children:
-        if child.dep_ not in skip and child.dep_ not in _CLAUSE_DEPS:
+        if child.dep_ not in skip and (child.dep_ not in _CLAUSE_DEPS or child.dep_ in keep):
             out.extend(child.subtree)
     return out
 
@@ -116,6 +127,8 @@ def _subject(token: Token) -> Token | None:
         obj = next((c for c in token.head.children if c.dep_ == "dobj"), None)
         if obj is not None:
             return obj
+    if token.dep_ == "pcomp" and token.head.head.pos_ in ("VERB", "AUX"):  # "came close after capturing ..."
+        return _subject(token.head.head)
     if token.dep_ in ("xcomp", "conj", "advcl") and token.head.i != token.i:
         return _subject(token.head)
     if token.dep_ in ("relcl", "acl"):
@@ -125,7 +138,7 @@ def _subject(token: Token) -> Token | None:
 
 def _agent_from(ctx: Context, tokens: list[Token], head: Token | None, kind: str) -> Mention | None:
     focus = ctx.home()
-    tokens = [t for t in tokens if not (t.head.dep_ == "prep" and t.head.lower_ in _LOCATIVE)]
+    tokens = [t for t in tokens if not _locative(t)]
     for mention in ctx.within(tokens, AGENT_TYPES | {"City"}):
         if mention.type == "City":
             mention = _capital_country(ctx, mention)
@@ -145,6 +158,22 @@ def _agent_from(ctx: Context, tokens: list[Token], head: Token | None, kind: str
     return None
 
 
+def _locative(token: Token) -> bool:
+    """Tell whether a token names where something is ("refuge in Pakistan and Uzbekistan"), not who acts."""
+    node = token
+    while node.dep_ in ("conj", "compound", "appos", "amod") and node.head.i != node.i:
+        node = node.head
+    return node.head.dep_ == "prep" and node.head.lower_ in _LOCATIVE
+
+
+def _recent_group(ctx: Context, token: Token) -> Mention | None:
+    """Return the armed group named last before a trigger, in its sentence or the one before."""
+    sent = token.sent
+    start = ctx.doc[sent.start - 1].sent.start if sent.start > 0 else sent.start
+    groups = [m for m in ctx.mentions if m.type == "ArmedGroup" and ctx.doc[start].idx <= m.start < token.idx]
+    return groups[-1] if groups else None
+
+
 def _capital_country(ctx: Context, city: Mention) -> Mention | None:
     """Return the country a capital city stands for ("Washington signed" -> United States)."""
     for entry in gazetteer.lookup_place(city.text):
@@ -154,9 +183,10 @@ def _capital_country(ctx: Context, city: Mention) -> Mention | None:
 
 
 def _state_side(ctx: Context, subject: Token | None) -> bool:
-    if subject is None:
+    """Tell whether a subject is the government side ("Afghan troops", "government forces")."""
+    if subject is None or subject.lower_ in lexicon()["insurgent_words"]:
         return False
-    words = {t.lower_ for t in subject.subtree}
+    words = {subject.lower_} | {c.lower_ for c in subject.children if c.dep_ in ("compound", "amod", "nmod", "poss")}
     return bool(words & set(lexicon()["state_words"])) and not ctx.within(subject.subtree, {"ArmedGroup"})
 
 
@@ -164,16 +194,26 @@ def _status(token: Token) -> str | None:
     """Return the claim status words around a trigger give it, "negated" when it did not happen."""
     cues = lexicon()["status_cues"]
     found: set[str] = set()
-    chain = [token, *token.ancestors]
+    chain = [token]
+    for node in token.ancestors:  # governors only: a coordinated verb ("threatened ... and captured") is not one
+        if chain[-1].dep_ == "conj":
+            break
+        chain.append(node)
+    if token.dep_ == "pcomp" and token.head.lower_ == "from" and token.head.head.lemma_.lower() in cues["preventing"]:
+        return "negated"  # "to keep them from overrunning the city"
+    control = True  # still inside the trigger's chain of infinitives ("did not agree to stop fighting")
     for depth, node in enumerate(chain):
         lemma = node.lemma_.lower()
+        if depth > 0 and control and lemma in cues["negating"]:
+            return "negated"
         for child in node.children:
-            if child.dep_ == "neg" and depth == 0:
+            if child.dep_ == "neg" and (depth == 0 or control):
                 return "negated"
             if child.dep_ in ("aux", "advmod") and depth <= 1:
                 for status in ("planned", "hypothetical", "claimed"):
                     if child.lemma_.lower() in cues[status] and not (status == "claimed" and child.lemma_.lower() == "report"):
                         found.add(status)
+        control = control and (node.dep_ == "xcomp" or depth == 0 and node.dep_ == "dobj")
         if node.lower_ == "without":
             return "negated"
         for status in ("denied", "threatened", "planned", "hypothetical"):
@@ -224,8 +264,27 @@ def _clause(token: Token) -> Token:
 
 
 def _place(ctx: Context, candidates: list[Mention], exclude: set[int]) -> Mention | None:
-    places = [m for m in candidates if m.type in PLACE_RANK and id(m) not in exclude]
+    government = set(lexicon()["government_words"])
+    places = [m for m in candidates if m.type in PLACE_RANK and id(m) not in exclude
+              and ctx.doc.char_span(m.start, m.end, alignment_mode="expand").end < len(ctx.doc)
+              and ctx.doc[ctx.doc.char_span(m.start, m.end, alignment_mode="expand").end].lower_ not in government]
     return min(places, key=lambda m: (PLACE_RANK[m.type], m.start)) if places else None
+
+
+_ANAPHOR_TYPES = {"district": {"District"}, "city": {"City"}, "town": {"City"}, "province": {"Province"},
+                  "airport": {"Facility"}, "it": {"City", "District", "Facility"}}
+
+
+def _anaphor(ctx: Context, token: Token, tokens: list[Token]) -> Mention | None:
+    """Resolve "it" or "the district" to the nearest place of that kind named before the trigger."""
+    for t in tokens:
+        word = t.lower_
+        definite = word != "it" and any(c.lower_ in ("the", "this", "that") for c in t.children)
+        if word in _ANAPHOR_TYPES and (definite or word == "it" and t.dep_ in ("nsubj", "nsubjpass", "dobj")):
+            before = [m for m in ctx.mentions if m.end <= token.idx and m.type in _ANAPHOR_TYPES[word]]
+            if before:
+                return before[-1]
+    return None
 
 
 def _focus_place(ctx: Context) -> Mention | None:
@@ -249,6 +308,9 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
     else:
         agent_tokens = [t for c in token.children if c.dep_ in ("compound", "amod", "poss", "nmod") for t in c.subtree]
         agent_tokens += [t for c in token.children if c.dep_ == "prep" and c.lower_ in ("by", "between") for t in c.subtree]
+        of = [t for c in token.children if c.dep_ == "prep" and c.lower_ == "of" for t in c.subtree]
+        if not ctx.within(agent_tokens, AGENT_TYPES) and ctx.within(of, AGENT_TYPES):  # "the withdrawal of U.S. troops"
+            agent_tokens += of
         agent_head = next((c for c in token.children if c.dep_ == "poss"), None)
         if not ctx.within(agent_tokens, AGENT_TYPES) and token.dep_ in ("dobj", "nsubjpass", "pobj"):
             governor = token.head if token.dep_ != "pobj" else token.head.head
@@ -257,14 +319,26 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
                 agent_tokens, agent_head = list(subject.subtree), subject
     skip = {"nsubj", "csubj", "agent", "expl"} | ({"nsubjpass"} if not passive else set())
     clause = _clause(token)
-    region = [t for t in _region(token, skip) if t not in agent_tokens and _clause(t).i == clause.i]
+    region = [t for t in _region(token, skip) if t not in agent_tokens
+              and (_clause(t).i == clause.i or token.pos_ in ("NOUN", "PROPN"))]
     agent = _agent_from(ctx, agent_tokens, agent_head, kind)
+    if token.lemma_.lower() == "fall":  # "the city fell to the Taliban": the place falls, the group takes it
+        to = [t for c in token.children if c.dep_ == "prep" and c.lower_ == "to" for t in c.subtree]
+        agent = next(iter(ctx.within(to, AGENT_TYPES)), None)
+        agent_tokens, region = agent_tokens + to, [t for t in region if t not in to] + list(subject.subtree if subject is not None else [])
     if token.lemma_.lower() == "host" and subject is not None:  # "Iran hosted Taliban ...": guests act, host is the place
         guests = ctx.within(region, AGENT_TYPES - {"Country"})
         agent = guests[0] if guests else None
         region = region + list(subject.subtree)
+    if token.lemma_.lower() == "lose":  # "the group had lost Qaisar": the other side took it
+        kind, agent = ("Capture", None) if _state_side(ctx, subject) else ("Recapture", None)
     if kind == "Capture" and (_state_side(ctx, subject) or (agent is not None and agent.type in ("SecurityForce", "GovernmentBody"))):
         kind, agent = "Recapture", agent if agent is not None and agent.type == "SecurityForce" else None
+    exclude = {id(agent)} if agent is not None else set()
+    if kind == "Attack" and agent is None:  # "battles with Taliban insurgents": fighting has the armed group as actor
+        agent = next(iter(ctx.within(region, {"ArmedGroup"})), None)
+    if kind in ("Attack", "Capture") and agent is None and not _state_side(ctx, subject):
+        agent = _recent_group(ctx, token)
     exclude = {id(agent)} if agent is not None else set()
     objects = [m for m in ctx.within(region, AGENT_TYPES - {"Country"}) if id(m) not in exclude]
     target = objects[0] if objects else None
@@ -273,6 +347,10 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
     if kind in lex["needs_named_party"] and agent is None and target is None:
         return None
     place = _place(ctx, ctx.within(region), exclude)
+    home = ctx.home()
+    if place is not None and home is not None and place.gazetteer_id == home.gazetteer_id \
+            and any(t.lemma_.lower() in ("capital", "city", "town") for t in region):
+        place = _focus_place(ctx) or place  # "an attack on a provincial capital in Afghanistan": the story's city
     if place is None:  # "200 prisoners in the central prison of Badghis escaped", "talks ... in Qatar"
         own = {id(m) for m in ctx.within([agent_head])} if agent_head is not None else set()
         place = _place(ctx, ctx.within(agent_tokens), exclude | own)
@@ -281,6 +359,8 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
     when = _date(ctx, token, region)
     perfect = any(c.lemma_ == "have" and c.dep_ == "aux" and c.tag_ in ("VBP", "VBZ") for c in token.children)
     current = when is None or (ctx.article.published or "")[:7] == when.iso[:7]
+    if place is None:
+        place = _anaphor(ctx, token, region + ([t for t in subject.subtree] if subject is not None else []))
     if place is None and kind in _LOCAL_TYPES and current and not perfect:
         place = _focus_place(ctx)  # a happening of the main story with no place of its own
     if place is None and kind == "Withdrawal" and agent is not None and agent.type == "Country":
