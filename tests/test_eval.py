@@ -23,7 +23,7 @@ def test_eval_on_the_seeds_meets_the_entity_post_and_capital_targets(capsys):
     assert scores["entities"]["f1"] >= 0.90
     assert scores["post_holdings"]["f1"] >= 0.80
     assert scores["capitals"]["f1"] >= 0.80
-    assert scores["events"]["f1"] >= 0.35  # below the 0.70 target: a guard against regressions, see README
+    assert scores["events"]["f1"] >= 0.50  # below the 0.70 target: a guard against regressions, see README
     assert {"misses", "false_positives", "by_type"} <= set(report)
 
 

@@ -10,31 +10,29 @@ article date, and its attribution from the speech verb above it.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
-from importlib import resources
 
 from spacy.tokens import Token
 
 from kg.model import Event, Mention
-from kg.nlp import gazetteer
 from kg.nlp.context import AGENT_TYPES, PLACE_RANK, Context
+from kg.nlp import roles
+from kg.nlp.lexicon import events_lexicon
 from kg.nlp.quantities import attach_quantities
 
 _CLAUSE_DEPS = {"ccomp", "advcl", "conj", "relcl", "xcomp", "parataxis", "csubj", "acl", "cc", "mark", "punct"}
 _SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj", "expl"}
 _LOCAL_TYPES = {"Attack", "Capture", "Recapture", "Airstrike", "Deployment", "PrisonBreak", "Surrender", "Defection"}
 _STATUS_ORDER = ("denied", "threatened", "planned", "hypothetical", "claimed")
-_LOCATIVE = {"in", "at", "into", "near", "across", "inside", "outside", "around", "to", "toward", "towards", "from"}
+_AGGREGATES = {"district", "province", "capital", "city", "town", "territory", "swath", "area", "checkpoint"}
 _TERRITORY = {"headquarters", "building", "office", "compound", "base", "airport", "airfield", "district", "city",
               "town", "province", "territory", "prison", "jail", "checkpoint", "outpost", "area", "village",
               "capital", "ground", "center", "centre", "station", "crossing", "border", "country", "control", "part"}
 
 
-@lru_cache(maxsize=1)
 def lexicon() -> dict:
     """Return the event lexicon (kg/data/events.json)."""
-    return json.loads(resources.files("kg.data").joinpath("events.json").read_text("utf-8"))
+    return events_lexicon()
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +88,7 @@ def trigger_type(ctx: Context, token: Token) -> str | None:
                 return kind
             if word is None:
                 if lemma in ("take", "enter", "leave", "fall", "pull", "arrive", "lose") and not (
-                        _object_is_territory(ctx, token) or lemma == "fall" and _near(token, "to")):
+                        _object_is_territory(ctx, token) or lemma == "fall" and (_near(token, "to") or _has_subject_word(token, _TERRITORY))):
                     return None
                 if lemma == "join" and not any(m.type == "ArmedGroup" for m in ctx.within(token.subtree)):
                     return None
@@ -138,10 +136,17 @@ def _subject(token: Token) -> Token | None:
 
 def _agent_from(ctx: Context, tokens: list[Token], head: Token | None, kind: str) -> Mention | None:
     focus = ctx.home()
-    tokens = [t for t in tokens if not _locative(t)]
-    for mention in ctx.within(tokens, AGENT_TYPES | {"City"}):
+    tokens = [t for t in tokens if not roles.locative(t)]
+    own = ctx.at(head) if head is not None else None
+    ordered = ctx.within(tokens, AGENT_TYPES | {"City"})
+    possessors = [m for m in ordered if roles.root_of(ctx, m).dep_ == "poss"]
+    if len(possessors) < len(ordered):  # "talks between Ghani's officials and the Taliban": the officials talk
+        ordered = [m for m in ordered if m not in possessors]
+    if own is not None and own in ordered:  # "the Afghan army chief Mohammad Yasin Zia": the head noun acts
+        ordered = [own] + [m for m in ordered if m is not own]
+    for mention in ordered:
         if mention.type == "City":
-            mention = _capital_country(ctx, mention)
+            mention = roles.capital_country(ctx, mention)
             if mention is None:
                 continue
         if mention.type == "Country" and focus is not None and mention.gazetteer_id == focus.gazetteer_id:
@@ -155,30 +160,6 @@ def _agent_from(ctx: Context, tokens: list[Token], head: Token | None, kind: str
     if head is not None and (head.lower_ in lexicon()["insurgent_words"] or pronoun and kind in ("Capture", "Attack")) \
             and head.dep_ != "poss":
         return ctx.most_mentioned("ArmedGroup")
-    return None
-
-
-def _locative(token: Token) -> bool:
-    """Tell whether a token names where something is ("refuge in Pakistan and Uzbekistan"), not who acts."""
-    node = token
-    while node.dep_ in ("conj", "compound", "appos", "amod") and node.head.i != node.i:
-        node = node.head
-    return node.head.dep_ == "prep" and node.head.lower_ in _LOCATIVE
-
-
-def _recent_group(ctx: Context, token: Token) -> Mention | None:
-    """Return the armed group named last before a trigger, in its sentence or the one before."""
-    sent = token.sent
-    start = ctx.doc[sent.start - 1].sent.start if sent.start > 0 else sent.start
-    groups = [m for m in ctx.mentions if m.type == "ArmedGroup" and ctx.doc[start].idx <= m.start < token.idx]
-    return groups[-1] if groups else None
-
-
-def _capital_country(ctx: Context, city: Mention) -> Mention | None:
-    """Return the country a capital city stands for ("Washington signed" -> United States)."""
-    for entry in gazetteer.lookup_place(city.text):
-        if entry.type == "City" and gazetteer.capital_of_country(entry):
-            return ctx.country(entry.country)
     return None
 
 
@@ -209,7 +190,7 @@ def _status(token: Token) -> str | None:
         for child in node.children:
             if child.dep_ == "neg" and (depth == 0 or control):
                 return "negated"
-            if child.dep_ in ("aux", "advmod") and depth <= 1:
+            if child.dep_ in ("aux", "advmod") and (depth <= 1 or control):
                 for status in ("planned", "hypothetical", "claimed"):
                     if child.lemma_.lower() in cues[status] and not (status == "claimed" and child.lemma_.lower() == "report"):
                         found.add(status)
@@ -255,44 +236,6 @@ def _date(ctx: Context, token: Token, region: list[Token]):
     return None
 
 
-def _clause(token: Token) -> Token:
-    """Return the verb heading the clause a token is in (the sentence root at most)."""
-    node = token
-    while node.pos_ not in ("VERB", "AUX") and node.head.i != node.i:
-        node = node.head
-    return node
-
-
-def _place(ctx: Context, candidates: list[Mention], exclude: set[int]) -> Mention | None:
-    government = set(lexicon()["government_words"])
-    places = [m for m in candidates if m.type in PLACE_RANK and id(m) not in exclude
-              and ctx.doc.char_span(m.start, m.end, alignment_mode="expand").end < len(ctx.doc)
-              and ctx.doc[ctx.doc.char_span(m.start, m.end, alignment_mode="expand").end].lower_ not in government]
-    return min(places, key=lambda m: (PLACE_RANK[m.type], m.start)) if places else None
-
-
-_ANAPHOR_TYPES = {"district": {"District"}, "city": {"City"}, "town": {"City"}, "province": {"Province"},
-                  "airport": {"Facility"}, "it": {"City", "District", "Facility"}}
-
-
-def _anaphor(ctx: Context, token: Token, tokens: list[Token]) -> Mention | None:
-    """Resolve "it" or "the district" to the nearest place of that kind named before the trigger."""
-    for t in tokens:
-        word = t.lower_
-        definite = word != "it" and any(c.lower_ in ("the", "this", "that") for c in t.children)
-        if word in _ANAPHOR_TYPES and (definite or word == "it" and t.dep_ in ("nsubj", "nsubjpass", "dobj")):
-            before = [m for m in ctx.mentions if m.end <= token.idx and m.type in _ANAPHOR_TYPES[word]]
-            if before:
-                return before[-1]
-    return None
-
-
-def _focus_place(ctx: Context) -> Mention | None:
-    capitals = {e.gid for m in ctx.mentions if m.type == "City"
-                for e in gazetteer.lookup_place(m.text) if e.type == "City" and gazetteer.capital_of_country(e)}
-    return ctx.most_mentioned("City", exclude=capitals) or ctx.most_mentioned("Province")
-
-
 def _event(ctx: Context, token: Token, kind: str) -> Event | None:
     status = _status(token)
     if status == "negated":
@@ -318,9 +261,9 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
             if subject is not None:
                 agent_tokens, agent_head = list(subject.subtree), subject
     skip = {"nsubj", "csubj", "agent", "expl"} | ({"nsubjpass"} if not passive else set())
-    clause = _clause(token)
+    clause = roles.clause_of(token)
     region = [t for t in _region(token, skip) if t not in agent_tokens
-              and (_clause(t).i == clause.i or token.pos_ in ("NOUN", "PROPN"))]
+              and (roles.clause_of(t).i == clause.i or token.pos_ in ("NOUN", "PROPN"))]
     agent = _agent_from(ctx, agent_tokens, agent_head, kind)
     if token.lemma_.lower() == "fall":  # "the city fell to the Taliban": the place falls, the group takes it
         to = [t for c in token.children if c.dep_ == "prep" and c.lower_ == "to" for t in c.subtree]
@@ -330,6 +273,8 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
         guests = ctx.within(region, AGENT_TYPES - {"Country"})
         agent = guests[0] if guests else None
         region = region + list(subject.subtree)
+    if kind == "Recapture" and agent is not None and agent.type == "ArmedGroup":
+        kind = "Capture"  # "it has regained territory": an insurgent gain is a capture
     if token.lemma_.lower() == "lose":  # "the group had lost Qaisar": the other side took it
         kind, agent = ("Capture", None) if _state_side(ctx, subject) else ("Recapture", None)
     if kind == "Capture" and (_state_side(ctx, subject) or (agent is not None and agent.type in ("SecurityForce", "GovernmentBody"))):
@@ -338,7 +283,7 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
     if kind == "Attack" and agent is None:  # "battles with Taliban insurgents": fighting has the armed group as actor
         agent = next(iter(ctx.within(region, {"ArmedGroup"})), None)
     if kind in ("Attack", "Capture") and agent is None and not _state_side(ctx, subject):
-        agent = _recent_group(ctx, token)
+        agent = roles.recent_group(ctx, token)
     exclude = {id(agent)} if agent is not None else set()
     objects = [m for m in ctx.within(region, AGENT_TYPES - {"Country"}) if id(m) not in exclude]
     target = objects[0] if objects else None
@@ -346,25 +291,32 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
         target = next(iter(ctx.within(token.sent, {"ArmedGroup"})), None)
     if kind in lex["needs_named_party"] and agent is None and target is None:
         return None
-    place = _place(ctx, ctx.within(region), exclude)
+    place = roles.best_place(ctx, ctx.within(region), exclude)
     home = ctx.home()
     if place is not None and home is not None and place.gazetteer_id == home.gazetteer_id \
             and any(t.lemma_.lower() in ("capital", "city", "town") for t in region):
-        place = _focus_place(ctx) or place  # "an attack on a provincial capital in Afghanistan": the story's city
-    if place is None:  # "200 prisoners in the central prison of Badghis escaped", "talks ... in Qatar"
+        place = roles.focus_place(ctx) or place  # "an attack on a provincial capital in Afghanistan": the story's city
+    if place is None and (verb or kind == "Negotiation"):  # "200 prisoners in the prison of Badghis escaped"
         own = {id(m) for m in ctx.within([agent_head])} if agent_head is not None else set()
-        place = _place(ctx, ctx.within(agent_tokens), exclude | own)
+        place = roles.best_place(ctx, ctx.within(agent_tokens), exclude | own)
+    if place is None and token.lemma_.lower() == "fall":  # "after it fell": the place named before
+        place = roles.anaphor(ctx, token, region + ([t for t in subject.subtree] if subject is not None else []))
     if place is None:
-        place = _place(ctx, ctx.within([t for t in token.sent if t not in agent_tokens and _clause(t).i == clause.i]), exclude)
+        clauses = roles.clause_chain(token)
+        nearby = [m for m in ctx.within([t for t in token.sent if t not in agent_tokens and roles.clause_of(t).i in clauses])
+                  if not roles.dateline(ctx, m)]
+        place = roles.best_place(ctx, nearby, exclude)
     when = _date(ctx, token, region)
     perfect = any(c.lemma_ == "have" and c.dep_ == "aux" and c.tag_ in ("VBP", "VBZ") for c in token.children)
     current = when is None or (ctx.article.published or "")[:7] == when.iso[:7]
     if place is None:
-        place = _anaphor(ctx, token, region + ([t for t in subject.subtree] if subject is not None else []))
+        place = roles.anaphor(ctx, token, region + ([t for t in subject.subtree] if subject is not None else []))
     if place is None and kind in _LOCAL_TYPES and current and not perfect:
-        place = _focus_place(ctx)  # a happening of the main story with no place of its own
+        place = roles.focus_place(ctx)  # a happening of the main story with no place of its own
     if place is None and kind == "Withdrawal" and agent is not None and agent.type == "Country":
         place = ctx.home()
+    if place is None and any(t.tag_ in ("NNS", "NNPS") and t.lemma_.lower() in _AGGREGATES for t in region):
+        place = ctx.home()  # "seized dozens of districts": a nationwide aggregate happens in the country
     if when is None and not perfect and ctx.article.published:
         date, precision, text = ctx.article.published, ctx.article.published_precision or "day", None
     else:
@@ -385,11 +337,18 @@ def find_events(ctx: Context) -> list[Event]:
             event = _event(ctx, token, kind)
             if event is not None:
                 events.append((token, event))
+    verbs = {(token.i, event.type) for token, event in events if token.pos_ == "VERB"}
+    events = [(token, event) for token, event in events if token.pos_ == "VERB" or not any(
+        (t.i, event.type) in verbs for t in token.subtree)]  # "a deal Washington signed": one happening
     events = attach_quantities(ctx, events)
     unique: dict[tuple, Event] = {}
     for event in events:
         key = (event.type, _name(event.agent), _name(event.place), event.status)
         first = unique.get(key)
+        if first is not None and first.date and event.date and first.date != event.date \
+                and first.date_text and event.date_text:
+            key += (event.date,)  # two dated happenings at one place: Saturday's raid, Sunday's capture
+            first = unique.get(key)
         if first is None:
             unique[key] = event
         elif event.quantities and not first.quantities:
