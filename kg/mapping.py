@@ -177,7 +177,8 @@ class Mapper:
 
     def _event(self, event: Event, article_iri: URIRef, g: URIRef) -> Iterator[Quad]:
         p = event.provenance
-        iri = self.minter.node("event", article_iri, event.type, p.start, p.end, event.trigger)
+        place = f"{event.place.start}-{event.place.end}" if event.place is not None else ""
+        iri = self.minter.node("event", article_iri, event.type, p.start, p.end, event.trigger, place)
         yield iri, RDF.type, KG[event.type], g
         yield iri, RDFS.label, Literal(f"{event.type} ({event.trigger})"), g
         for role, mention in (("agent", event.agent), ("target", event.target), ("place", event.place),

@@ -10,6 +10,7 @@ article date, and its attribution from the speech verb above it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from spacy.tokens import Token
@@ -328,6 +329,23 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
                  date_text=text, status=status or "asserted", attributed_to=_speaker(ctx, token))
 
 
+def _conjoined(ctx: Context, token: Token, place: Mention | None) -> list[Mention]:
+    """Return places of another kind coordinated with an event's place ("Kunduz airport and the Imam Sahib district").
+
+    Places of the same kind ("two districts in Balkh and Baghlan") stay one happening at the first.
+    """
+    if place is None:
+        return []
+    root = roles.root_of(ctx, place)
+    heads = [t for t in token.subtree if t.dep_ == "conj" and t.head.i == root.i]
+    found: list[Mention] = []
+    for head in heads:
+        for mention in ctx.within(head.subtree, set(PLACE_RANK)):
+            if mention.type != place.type and mention not in found:
+                found.append(mention)
+    return found[:2]
+
+
 def find_events(ctx: Context) -> list[Event]:
     """Return the events an article reports, one per (type, agent, place, status)."""
     events: list[tuple[Token, Event]] = []
@@ -337,6 +355,7 @@ def find_events(ctx: Context) -> list[Event]:
             event = _event(ctx, token, kind)
             if event is not None:
                 events.append((token, event))
+                events.extend((token, replace(event, place=other)) for other in _conjoined(ctx, token, event.place))
     verbs = {(token.i, event.type) for token, event in events if token.pos_ == "VERB"}
     events = [(token, event) for token, event in events if token.pos_ == "VERB" or not any(
         (t.i, event.type) in verbs for t in token.subtree)]  # "a deal Washington signed": one happening
