@@ -259,6 +259,8 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
         if not ctx.within(agent_tokens, AGENT_TYPES) and token.dep_ in ("dobj", "nsubjpass", "pobj"):
             governor = token.head if token.dep_ != "pobj" else token.head.head
             subject = _subject(governor) if governor.pos_ == "VERB" else None
+            if subject is not None and subject.dep_ == "nsubjpass":
+                subject = None  # "insurgents were killed in air strikes": the passive subject is the victim
             if subject is not None:
                 agent_tokens, agent_head = list(subject.subtree), subject
     skip = {"nsubj", "csubj", "agent", "expl"} | ({"nsubjpass"} if not passive else set())

@@ -32,6 +32,10 @@ def _of(noun: Token) -> str | None:
     lemma = noun.lemma_.lower()
     context = {noun.lemma_.lower(), noun.head.lemma_.lower()} | {c.lemma_.lower() for c in noun.children}
     context |= {c.lemma_.lower() for c in noun.head.children if c.dep_ in ("acomp", "oprd", "xcomp")}
+    top = noun  # "40 insurgents and six civilians were killed": climb coordinations to the verb
+    while top.dep_ in ("conj", "appos") and top.head.i != top.i:
+        top = top.head
+    context.add(top.head.lemma_.lower())
     kinds = next((k for k, words in lex["quantity_nouns"].items() if lemma in words or noun.lower_ in words), None)
     if kinds in ("fighters", "troops", "civilians", "security personnel", "fatalities") and context & set(lex["killing_words"]):
         return "fatalities"
