@@ -91,7 +91,10 @@ class Context:
 
     def demonym_country(self, token: Token) -> Mention | None:
         """Return the named country a nationality adjective refers to ("Afghan" -> Afghanistan)."""
-        code = demonyms().get(token.text)
+        text = token.text
+        for suffix in ("-led", "-backed", "-trained", "-funded"):  # "U.S.-led troops"
+            text = text.removesuffix(suffix)
+        code = demonyms().get(text)
         return self.country(code) if code else None
 
     def most_mentioned(self, kind: str, *, exclude=()) -> Mention | None:

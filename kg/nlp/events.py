@@ -244,7 +244,7 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
     lex = lexicon()
     verb = token.pos_ == "VERB"
     subject = _subject(token) if verb else None
-    passive = subject is not None and subject.dep_ == "nsubjpass"
+    passive = subject is not None and subject.dep_ == "nsubjpass" and subject.head.i == token.i
     by_agent = [t for c in token.children if c.dep_ == "agent" for t in c.subtree]
     if verb:
         agent_tokens = by_agent if passive else (list(subject.subtree) if subject is not None else [])
@@ -294,7 +294,11 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
         target = next(iter(ctx.within(token.sent, {"ArmedGroup"})), None)
     if kind in lex["needs_named_party"] and agent is None and target is None:
         return None
-    place = roles.best_place(ctx, ctx.within(region), exclude)
+    if kind != "Withdrawal":  # "districts 70 kilometers from Kabul": a distance, not where it happened
+        region_places = [t for t in region if not (t.head.dep_ == "prep" and t.head.lower_ == "from")]
+    else:
+        region_places = region
+    place = roles.best_place(ctx, ctx.within(region_places), exclude)
     home = ctx.home()
     if place is not None and home is not None and place.gazetteer_id == home.gazetteer_id \
             and any(t.lemma_.lower() in ("capital", "city", "town") for t in region):
@@ -324,6 +328,8 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
         date, precision, text = ctx.article.published, ctx.article.published_precision or "day", None
     else:
         date, precision, text = (when.iso, when.precision, when.text) if when else (None, None, None)
+    if not verb and agent is None and target is None and place is None:
+        return None  # "the military drawdown": a background noun with no party and no place
     covered = [token, *region, *agent_tokens]
     span = token.doc[min(t.i for t in covered):max(t.i for t in covered) + 1]
     return Event(type=kind, provenance=ctx.provenance(span, f"trigger: {token.lemma_.lower()}", 0.7),

@@ -93,6 +93,8 @@ def anaphor(ctx: Context, token: Token, tokens: list[Token]) -> Mention | None:
         word = t.lower_
         definite = word != "it" and any(c.lower_ in ("the", "this", "that") for c in (*t.children, *t.head.children))
         pronoun = word == "it" and (t.dep_ == "dobj" or t.dep_ == "nsubj" and token.lemma_.lower() == "fall")
+        if word in ("country", "nation") and definite:
+            return ctx.home()  # "withdraw from the country": the country the story is set in
         if word in _ANAPHOR_TYPES and (definite or pronoun):
             before = [m for m in ctx.mentions if m.end <= token.idx and m.type in _ANAPHOR_TYPES[word]]
             if before:
