@@ -100,11 +100,27 @@ def _is_caption(line: str, low: str, repeated: bool) -> bool:
     return len(line) < 300 and re.search(rf"(?<!\w)(?:{markers})(?!\w)", low) is not None
 
 
+# One translation table, applied in C: control characters (but tab and newline; NEL
+# too, which in scraped text is mostly a mis-decoded Windows-1252 ellipsis), zero-width
+# spaces, byte-order marks, bidirectional overrides (which can make a label read
+# backwards) and the non-characters XML forbids go; vertical tab and form feed become a
+# space, the Unicode line and paragraph separators line breaks.
+_NORMALISE = {
+    **{code: None for code in (*range(0x20), *range(0x7F, 0xA0)) if chr(code) not in "\n\t"},
+    **dict.fromkeys(map(ord, "\u200b\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufffe\uffff")),
+    **{ord(ch): " " for ch in "\x0b\x0c"},
+    ord("\u2028"): "\n",
+    ord("\u2029"): "\n\n",
+    ord("\u00a0"): " ",
+}
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")  # terminal colour codes from scraper logs
+_LONGEST_DATE_LINE = 120  # characters; a longer line is never only a date
+
+
 def normalise(text: str) -> str:
     """Normalise Unicode (NFC), line ends, non-breaking spaces and control characters."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = _ANSI_ESCAPE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).translate(_NORMALISE)
+    return unicodedata.normalize("NFC", text)
 
 
 def clean_lines(lines: list[str]) -> Cleaned:
@@ -139,8 +155,8 @@ def clean_lines(lines: list[str]) -> Cleaned:
         if body_started and index > total * 0.6 and low.strip(" :.") in vocab["section_end_phrases"]:
             out.removed.extend(s for s in stripped[index:] if s)
             break
-        dated = _labelled_date(line)
-        if dated and len(words) <= 12:
+        dated = _labelled_date(line) if len(words) <= 12 else None
+        if dated:
             if out.published is None:
                 out.published, out.published_precision = dated
             out.removed.append(line)
@@ -161,7 +177,7 @@ def clean_lines(lines: list[str]) -> Cleaned:
         short = len(words) <= 12 and not line.endswith(_SENTENCE_END)
         if (
             not words
-            or _is_date_only(line)
+            or (len(line) <= _LONGEST_DATE_LINE and _is_date_only(line))
             or _is_navigation(words)
             or (_BREADCRUMB.search(line) and short)
             or _is_caption(line, low, repeated)

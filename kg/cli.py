@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from kg.cli_scale import add_build_options, add_merge_parser, build_options, print_summary
 from kg.config import DEFAULT_BASE, Settings, version
 from kg.errors import InputError, KgError
 from kg.rdf import FORMATS
@@ -117,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--quiet", action="store_true", help="print only problems")
     b.add_argument("--no-link", action="store_true", help="do not link entities to Wikidata")
     _link_options(b)
+    add_build_options(b)
 
     q = sub.add_parser(
         "query",
@@ -218,6 +220,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=Path("wikidata-snapshot.ttl"),
                    help="snapshot file to write (default: wikidata-snapshot.ttl)")
     _link_options(r)
+    add_merge_parser(sub, link_options=_link_options, formats=_formats)
     return parser
 
 
@@ -238,7 +241,11 @@ def _build(args: argparse.Namespace) -> int:
             bar.update(1)
 
     def on_problem(problem) -> None:  # noqa: ANN001 - a kg.articles.Problem
-        _err(f"skipped {problem.message}")
+        if bar is None:
+            _err(f"skipped {problem.message}")
+            return
+        with bar.external_write_mode(file=sys.stderr):  # a line of its own, not glued to the bar
+            _err(f"skipped {problem.message}")
 
     try:
         result = build(
@@ -250,6 +257,7 @@ def _build(args: argparse.Namespace) -> int:
             on_problem=on_problem,
             on_article=on_article,
             on_link=links.append,
+            **build_options(args),
         )
     except InputError as exc:
         _err(str(exc))
@@ -257,24 +265,14 @@ def _build(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    if not args.quiet:
-        entities = ", ".join(f"{k} {n}" for k, n in sorted(result.entities.items())) or "none"
-        events = ", ".join(f"{k} {n}" for k, n in sorted(result.events.items())) or "none"
-        print(
-            f"built {result.articles} articles ({len(result.problems)} skipped): "
-            f"{sum(result.entities.values())} entities, {sum(result.events.values())} events, "
-            f"{result.triples} triples in {result.seconds:.1f}s -> {result.out}/"
-        )
-        print(f"  entities: {entities}")
-        print(f"  events:   {events}")
-        print(f"  files:    {', '.join(p.name for p in result.files)}")
-    for report in links:
-        for warning in report.warnings:
-            _err(f"warning: {warning}")
-        if not args.quiet:
-            print(f"  wikidata: {report.count('linked')} linked, {report.count('nil')} NIL, "
-                  f"{report.count('ambiguous')} ambiguous, {report.count('unlinked')} unlinked ({report.source})")
+    print_summary(result, links, quiet=args.quiet, err=_err)
     return EXIT_OK
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from kg.cli_scale import merge
+
+    return merge(args, settings=_link_settings(args, link=not args.no_link), err=_err)
 
 
 def _query(args: argparse.Namespace) -> int:
@@ -511,7 +509,7 @@ def _wikidata(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"build": _build, "query": _query, "validate": _validate, "eval": _eval, "link": _link,
-            "wikidata": _wikidata, "push": _push}
+            "wikidata": _wikidata, "push": _push, "merge": _merge}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

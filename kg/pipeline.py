@@ -1,29 +1,42 @@
 """Wire the stages: articles -> NLP -> resolution -> mapping -> RDF files.
 
-The only module that imports every stage; the CLI sits above it.
+The only module that imports every stage; the CLI sits above it. A build streams: articles
+are read one at a time and go through spaCy in batches (`kg.workers`: in worker processes,
+reusing cached records), each article's records are parked on disk and kept in compact
+form for cross-document resolution (`kg.compact`); once the corpus is resolved, every
+article's records are read back, mapped to quads and handed to a sink (`kg.stream`): an
+rdflib Dataset for small builds (pretty TriG and Turtle), an external sort for big ones.
+Both sinks give the same graph; only the syntax of graph.trig and graph.ttl differs.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import IO
 
 from kg import rdf
-from kg.articles import Problem, load
+from kg.articles import Problem, discover, load
+from kg.cache import ExtractionCache, code_fingerprint, model_identity
+from kg.compact import Corpus, Resolution, resolve_corpus
 from kg.config import Settings
-from kg.errors import InputError
+from kg.errors import ConfigError, InputError, OutputError
 from kg.evaluate import Report, evaluate
 from kg.iri import Minter
-from kg.keys import slug
 from kg.mapping import Mapper
 from kg.model import Article, Entity, Extraction
 from kg.nlp import Extractor
-from kg.nlp.gazetteer import lookup_organisation
 from kg.resolve import reconcile_posts, resolve
-from kg.wikidata import LinkReport, link_entities
+from kg.shards import MANIFEST_FILE, RECORDS_FILE, Shard, open_shards, record_line, write_manifest
+from kg.stream import STREAM_ABOVE, STREAM_FORMATS, MemorySink, Spool, StreamSink, streaming_refusal
+from kg.wikidata import LinkReport
+from kg.workers import extract_stream
 
 DEFAULT_INPUT = Path("seeds")
 DEFAULT_OUT = Path("out")
@@ -41,27 +54,9 @@ class BuildResult:
     triples: int = 0
     seconds: float = 0.0
     files: tuple[Path, ...] = ()
-
-
-def _outlets(articles: Sequence[Article], entities: list[Entity]) -> tuple[dict[str, str], list[Entity]]:
-    """Map outlet names from metadata to entity keys, adding entities for unseen outlets."""
-    by_gid = {e.gazetteer_id: e.key for e in entities if e.gazetteer_id}
-    keys = {e.key for e in entities}
-    names = sorted({n for a in articles for n in (a.outlet, *a.contributors) if n})
-    mapping, extra = {}, []
-    for name in names:
-        entry = lookup_organisation(name)
-        if entry is not None and entry.gid in by_gid:
-            mapping[name] = by_gid[entry.gid]
-            continue
-        label = entry.name if entry else name
-        key = f"mediaorganization/{slug(label)}"
-        mapping[name] = key
-        if key not in keys:
-            keys.add(key)
-            extra.append(Entity(key=key, type="MediaOrganization", label=label, aliases=(name,) if name != label else (),
-                                mentions=(), gazetteer_id=entry.gid if entry else None))
-    return mapping, extra
+    extracted: int = 0  # articles spaCy ran on (the others came from the cache or from shards)
+    streamed: bool = False
+    phases: dict[str, float] = field(default_factory=dict)  # seconds: extract, resolve, write
 
 
 def read(inputs: Iterable[str | Path], *, on_problem: Callable[[Problem], None] | None = None,
@@ -100,23 +95,41 @@ def extract(
 def assemble(extractions: Sequence[Extraction], *, settings: Settings,
              on_link: Callable[[LinkReport], None] | None = None) -> tuple[rdf.Dataset, list[Entity]]:
     """Resolve entities across articles, link them to Wikidata (unless settings.link is off), map into one Dataset."""
-    entities, entity_of = resolve(extractions)
-    extractions = reconcile_posts(extractions, entity_of)
-    articles = [x.article for x in extractions]
-    outlets, extra = _outlets(articles, entities)
-    entities = sorted(entities + extra, key=lambda e: e.key)
-    if settings.link:
-        report = link_entities(entities, settings=settings, extractions=extractions, entity_of=entity_of)
-        entities = list(report.entities)
-        if on_link is not None:
-            on_link(report)
-    mapper = Mapper(minter=Minter(settings.base), entity_of=entity_of)
-    dataset = rdf.new_dataset(settings.base)
-    rdf.add_quads(dataset, mapper.entities(entities))
+    corpus = Corpus()
     for extraction in extractions:
-        rdf.add_quads(dataset, mapper.article_metadata(extraction.article, outlets))
-        rdf.add_quads(dataset, mapper.extraction(extraction))
-    return dataset, entities
+        corpus.add(extraction)
+    resolution = resolve_corpus(corpus, settings=settings, on_link=on_link)
+    sink = MemorySink(settings.base)
+    _map(resolution, extractions, sink=sink, base=settings.base)
+    return sink.dataset, resolution.entities
+
+
+def _map(resolution: Resolution, records: Iterable[Extraction], *, sink: MemorySink | StreamSink, base: str) -> None:
+    """Hand the sink the entity graph, then each article's metadata and named graph, in input order."""
+    minter = Minter(base)
+    sink.add(Mapper(minter=minter, entity_of={}).entities(resolution.entities))
+    for extraction in records:
+        extraction = replace(extraction, holdings=resolution.holdings(extraction))
+        mapper = Mapper(minter=minter, entity_of=resolution.entity_of(extraction))
+        sink.add(mapper.article_metadata(extraction.article, resolution.outlets))
+        sink.graph(minter.graph(extraction.article.id), mapper.extraction(extraction))
+
+
+@dataclass
+class _Collected:
+    """What reading and extraction gathered: compact records in memory, full ones in the spool."""
+
+    spool: Spool
+    corpus: Corpus = field(default_factory=Corpus)
+    problems: list[Problem] = field(default_factory=list)
+    events: Counter = field(default_factory=Counter)
+    read: int = 0  # articles read (in a shard build, also those of other shards)
+    extracted: int = 0
+
+    def add(self, seq: int, extraction: Extraction) -> None:
+        self.spool.add(seq, extraction)
+        self.corpus.add(extraction)
+        self.events.update(event.type for event in extraction.events)
 
 
 def build(
@@ -126,6 +139,10 @@ def build(
     formats: Iterable[str] = (),
     settings: Settings | None = None,
     strict: bool = False,
+    workers: int = 1,
+    shard: Shard | None = None,
+    cache: Path | None = None,
+    stream: bool | None = None,
     on_problem: Callable[[Problem], None] | None = None,
     on_article: Callable[[int, int], None] | None = None,
     on_link: Callable[[LinkReport], None] | None = None,
@@ -138,32 +155,184 @@ def build(
         formats: extra formats besides trig and ttl (nt, nq, jsonld, xml).
         settings: model, base IRI, batch size.
         strict: refuse to write anything when any input had a problem.
+        workers: processes running spaCy (1: this one); the graph does not depend on it.
+        shard: build only this shard of the articles (by id) and keep its records for `merge`.
+        cache: a folder of extraction records to reuse for articles seen before (same text,
+            metadata, model and kg code) and to store new ones in (`kg build` uses
+            `OUT/.cache`); None runs spaCy on every article.
+        stream: write through the external sort (True) or an in-memory Dataset (False);
+            None streams above STREAM_ABOVE articles.
         on_problem: called with each input that was skipped and why.
-        on_article: called with (done, total) as articles are processed.
+        on_article: called with (done, total) as inputs are processed.
         on_link: called with the Wikidata linking report (decisions, warnings such as an
-            unreachable endpoint that fell back to the snapshot).
+            unreachable endpoint that fell back to the snapshot); its entities carry no
+            mentions, which a build does not keep.
     Raises:
         InputError: when no article could be read (or any, with strict).
+        ConfigError: workers out of range, or a format that streaming cannot write.
         ModelError, OutputError: when the model or the output fails.
     """
     started = time.perf_counter()
     settings = settings or Settings()
-    articles, problems = read(inputs, on_problem=on_problem, purpose="nothing was written")
-    if strict and problems:
-        raise InputError(f"{len(problems)} input(s) had problems and --strict is set; nothing was written")
-    extractions = extract(articles, settings=settings, on_article=on_article)
-    dataset, entities = assemble(extractions, settings=settings, on_link=on_link)
-    files = rdf.write(dataset, Path(out), formats)
+    inputs, formats, out = list(inputs), list(formats), Path(out)
+    _check_stream(stream, formats)
+    if strict:  # find problems before any work; stdin can be read only once, so it is checked as it comes
+        problems = [p for p in load([i for i in inputs if str(i) != "-"]) if isinstance(p, Problem)]
+        for problem in problems if on_problem is not None else ():
+            on_problem(problem)
+        if problems:
+            raise InputError(f"{len(problems)} input(s) had problems and --strict is set; nothing was written")
+    model = model_identity(settings.model)
+    store = ExtractionCache(Path(cache), model=model) if cache is not None and model is not None else None
+    with tempfile.TemporaryDirectory(prefix="kg-build-") as work:
+        collected = _Collected(spool=Spool(Path(work) / "records.pickle"))
+        records = open(Path(work) / RECORDS_FILE, "w", encoding="utf-8") if shard else None  # noqa: SIM115
+        try:
+            _collect(inputs, collected, settings=settings, workers=workers, shard=shard, cache=store, strict=strict,
+                     records=records, on_problem=on_problem, on_article=on_article)
+        finally:
+            if records is not None:
+                records.close()
+        if not collected.read:  # an empty shard is fine: its graph is empty, its records merge
+            raise InputError("no article could be read from the inputs; nothing was written")
+        result = _finish(collected, settings=settings, out=out, formats=formats, stream=stream, work=Path(work),
+                         on_link=on_link, started=started)
+        if shard is not None:
+            _publish_shard(Path(work), out, shard=shard, collected=collected, model=model, inputs=inputs)
+    return result
+
+
+def _check_stream(stream: bool | None, formats: Sequence[str]) -> None:
+    unsupported = [f for f in formats if f not in STREAM_FORMATS]
+    if stream and unsupported:
+        raise ConfigError(streaming_refusal(unsupported))
+
+
+def _collect(inputs: list[str | Path], collected: _Collected, *, settings: Settings, workers: int, shard: Shard | None,
+             cache: ExtractionCache | None, strict: bool, records: IO[str] | None,
+             on_problem: Callable[[Problem], None] | None, on_article: Callable[[int, int], None] | None) -> None:
+    """Read the inputs lazily, extract (or reuse) each article's records and park them."""
+    total = sum(1 for _ in discover(inputs))
+    done = 0
+
+    def progress() -> None:
+        nonlocal done
+        done += 1
+        if on_article is not None:
+            on_article(done, total)
+
+    def articles() -> Iterator[tuple[int, Article]]:
+        for seq, item in enumerate(load(inputs)):
+            if isinstance(item, Problem):
+                collected.problems.append(item)
+                if on_problem is not None:
+                    on_problem(item)
+                if strict:
+                    raise InputError(f"{item.source} had a problem and --strict is set; nothing was written")
+                progress()
+                continue
+            collected.read += 1
+            if shard is not None and not shard.holds(item):
+                progress()
+            else:
+                yield seq, item
+
+    for record in extract_stream(articles(), settings=settings, workers=workers, cache=cache):
+        collected.add(record.seq, record.extraction)
+        collected.extracted += record.fresh
+        if records is not None:
+            records.write(record_line(record.seq, record.extraction))
+        progress()
+
+
+def _finish(collected: _Collected, *, settings: Settings, out: Path, formats: list[str], stream: bool | None,
+            work: Path, on_link: Callable[[LinkReport], None] | None, started: float) -> BuildResult:
+    """Resolve, map and write the collected records; return the summary."""
+    count = collected.spool.count
+    streamed = stream if stream is not None else count > STREAM_ABOVE and all(f in STREAM_FORMATS for f in formats)
+    sink = StreamSink(work, shared=Minter(settings.base).entities_graph()) if streamed else MemorySink(settings.base)
+    resolving = time.perf_counter()
+    resolution = resolve_corpus(collected.corpus, settings=settings,
+                                on_link=None if on_link is None else lambda report: on_link(_unmentioned(report)))
+    # Writing needs no mention of an entity: let the compact records go before the sort buffers grow.
+    collected.corpus = Corpus()
+    resolution = replace(resolution, entities=_unmentioned(resolution).entities)
+    writing = time.perf_counter()
+    _map(resolution, (extraction for _, extraction in collected.spool.records()), sink=sink, base=settings.base)
+    files, triples = sink.close(out, formats)
+    finished = time.perf_counter()
     return BuildResult(
-        out=Path(out),
-        articles=len(articles),
-        problems=tuple(problems),
-        entities=Counter(e.type for e in entities),
-        events=Counter(ev.type for x in extractions for ev in x.events),
-        triples=len(dataset),
-        seconds=time.perf_counter() - started,
-        files=tuple(files),
-    )
+        out=out, articles=count, problems=tuple(collected.problems),
+        entities=Counter(e.type for e in resolution.entities), events=collected.events, triples=triples,
+        seconds=finished - started, files=tuple(files), extracted=collected.extracted, streamed=streamed,
+        phases={"extract": resolving - started, "resolve": writing - resolving, "write": finished - writing})
+
+
+def _unmentioned(holder: Resolution | LinkReport) -> Resolution | LinkReport:
+    """Return a copy whose entities carry no mentions (they hold every compact record of the corpus)."""
+    return replace(holder, entities=type(holder.entities)(replace(e, mentions=()) for e in holder.entities))
+
+
+def _publish_shard(work: Path, out: Path, *, shard: Shard, collected: _Collected, model: str | None,
+                   inputs: list[str | Path]) -> None:
+    """Write the shard's records.jsonl and shard.json beside its partial graph."""
+    def manifest(stream: IO[str]) -> None:
+        write_manifest(stream, shard=shard, inputs=sum(1 for _ in discover(inputs)), articles=collected.spool.count,
+                       model=model, code=code_fingerprint(), problems=collected.problems)
+
+    def records(stream: IO[str]) -> None:
+        with open(work / RECORDS_FILE, encoding="utf-8") as source:
+            shutil.copyfileobj(source, stream)
+
+    staged: dict[Path, Path] = {}
+    try:
+        for name, write in ((MANIFEST_FILE, manifest), (RECORDS_FILE, records)):
+            handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
+            staged[Path(temporary)] = out / name
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                write(stream)
+    except OSError as exc:
+        for temporary in staged:
+            temporary.unlink(missing_ok=True)
+        raise OutputError(f"{out}: cannot write the shard's records ({exc.strerror or exc}); "
+                          f"check free space and permissions") from exc
+    rdf.publish_staged(staged)
+
+
+def merge(
+    *,
+    shards: Sequence[Path],
+    out: Path = DEFAULT_OUT,
+    formats: Iterable[str] = (),
+    settings: Settings | None = None,
+    stream: bool | None = None,
+    on_problem: Callable[[Problem], None] | None = None,
+    on_link: Callable[[LinkReport], None] | None = None,
+) -> BuildResult:
+    """Combine shard outputs (`build(shard=...)`) into the graph one build of all the articles gives.
+
+    Cross-document resolution runs again on every shard's records, in input order.
+
+    Raises:
+        InputError: the folders are not one complete set of shards, or hold no article.
+        ConfigError, OutputError: as for `build`.
+    """
+    started = time.perf_counter()
+    settings = settings or Settings()
+    formats, out = list(formats), Path(out)
+    _check_stream(stream, formats)
+    shard_set = open_shards([Path(s) for s in shards])
+    with tempfile.TemporaryDirectory(prefix="kg-merge-") as work:
+        collected = _Collected(spool=Spool(Path(work) / "records.pickle"), problems=list(shard_set.problems))
+        for problem in shard_set.problems:
+            if on_problem is not None:
+                on_problem(problem)
+        for seq, extraction in shard_set.records():
+            collected.add(seq, extraction)
+        if not collected.spool.count:
+            raise InputError(f"the {shard_set.count} shard(s) hold no article; nothing was written")
+        return _finish(collected, settings=settings, out=out, formats=formats, stream=stream, work=Path(work),
+                       on_link=on_link, started=started)
 
 
 def evaluate_inputs(*, inputs: Iterable[str | Path], gold: dict[str, dict], settings: Settings | None = None,

@@ -15,7 +15,7 @@ from typing import Any
 
 import rdflib
 from rdflib.term import BNode, Literal, Node, URIRef
-from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper import ASK, CONSTRUCT, JSON, POST, SELECT, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from kg.config import user_agent as _default_user_agent
@@ -55,7 +55,8 @@ def select(
     Raises:
         StoreError: unreachable endpoint, timeout, HTTP error or a query the server rejected.
     """
-    data = _json(endpoint, query, timeout=timeout, user_agent=user_agent, credentials=credentials)
+    data = _json(endpoint, query, SELECT, timeout=timeout, user_agent=user_agent,
+                 credentials=credentials)
     try:
         variables = list(data["head"]["vars"])
         bindings = data["results"]["bindings"]
@@ -81,7 +82,8 @@ def ask(
     Raises:
         StoreError: as for `select`, or when the answer is not a boolean.
     """
-    data = _json(endpoint, query, timeout=timeout, user_agent=user_agent, credentials=credentials)
+    data = _json(endpoint, query, ASK, timeout=timeout, user_agent=user_agent,
+                 credentials=credentials)
     answer = data.get("boolean") if isinstance(data, dict) else None
     if not isinstance(answer, bool):
         raise StoreError(
@@ -107,7 +109,7 @@ def construct(
     Raises:
         StoreError: as for `select`, or when the answer is not parseable RDF.
     """
-    wrapper = _wrapper(endpoint, query, timeout, user_agent, credentials)
+    wrapper = _wrapper(endpoint, query, CONSTRUCT, timeout, user_agent, credentials)
     wrapper.setReturnFormat(TURTLE)
     result = _run(wrapper, endpoint, timeout)
     content_type = (result.info().get("content-type") or "text/turtle").split(";")[0].strip()
@@ -130,13 +132,14 @@ def construct(
 def _json(
     endpoint: str,
     query: str,
+    form: str,
     *,
     timeout: float,
     user_agent: str | None,
     credentials: tuple[str, str] | None,
 ) -> dict[str, Any]:
     """Run a SELECT or ASK query and return the decoded JSON results."""
-    wrapper = _wrapper(endpoint, query, timeout, user_agent, credentials)
+    wrapper = _wrapper(endpoint, query, form, timeout, user_agent, credentials)
     wrapper.setReturnFormat(JSON)
     result = _run(wrapper, endpoint, timeout)
     body = _read(result, endpoint, timeout)
@@ -155,6 +158,7 @@ def _json(
 def _wrapper(
     endpoint: str,
     query: str,
+    form: str,
     timeout: float,
     user_agent: str | None,
     credentials: tuple[str, str] | None,
@@ -165,6 +169,10 @@ def _wrapper(
     # setTimeout() truncates to int, and a 0 would mean no timeout at all.
     wrapper.timeout = timeout  # type: ignore[assignment]
     wrapper.setQuery(query)
+    # SPARQLWrapper guesses the form from the text and gets fooled by words in comments or
+    # string literals ("add up to" -> ADD; a bound value "… DROP ALL" -> DROP), and sends
+    # what it takes for an update as `update=`. The caller knows the form: set it.
+    wrapper.queryType = form
     if credentials is not None:
         wrapper.setCredentials(*credentials)
     return wrapper

@@ -5,7 +5,8 @@ directory on free loopback ports and stop it at the end. Nothing is mocked.
 A missing server binary fails the test run with the install command: it is
 never a reason to skip.
 
-Use them from a test module with `from tests.servers import oxigraph, virtuoso`.
+Use them from a test module with `from tests.servers import oxigraph, virtuoso`
+(`query_oxigraph` and `query_virtuoso` are second, separate stores for the query tests).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,21 +196,38 @@ Charset = UTF-8
     return server
 
 
-@pytest.fixture(scope="session")
-def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A Virtuoso 7 server with a fresh database (user dba, password dba)."""
-    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+def _serve(start: Callable[[Path], Server], directory: Path) -> Iterator[Server]:
+    """Start a server for the session and stop it at the end."""
+    server = start(directory)
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A Virtuoso 7 server with a fresh database (user dba, password dba)."""
+    yield from _serve(start_virtuoso, tmp_path_factory.mktemp("virtuoso"))
 
 
 @pytest.fixture(scope="session")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """An Oxigraph server (no authentication; queries see the union of all graphs)."""
-    server = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _serve(start_oxigraph, tmp_path_factory.mktemp("oxigraph"))
+
+
+@pytest.fixture(scope="session")
+def query_virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A second Virtuoso 7 that holds only what the query tests push.
+
+    Stored queries read the default graph, which on Virtuoso is the union of
+    every graph in the store: graphs other tests push would change the results.
+    """
+    yield from _serve(start_virtuoso, tmp_path_factory.mktemp("query-virtuoso"))
+
+
+@pytest.fixture(scope="session")
+def query_oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A second Oxigraph server (`--union-default-graph`) holding only what the query tests push."""
+    yield from _serve(start_oxigraph, tmp_path_factory.mktemp("query-oxigraph"))

@@ -7,15 +7,22 @@ sharing a server never see each other's data.
 
 from __future__ import annotations
 
+import fcntl
 import http.server
 import io
 import json
+import os
+import select
 import shutil
 import socket
+import subprocess
+import sys
+import termios
 import threading
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -24,6 +31,7 @@ from rdflib import XSD, BNode, Literal, Namespace, URIRef
 from rdflib.compare import graph_diff, isomorphic
 
 from kg import remote
+from kg.cli import main
 from kg.errors import ConfigError, InputError, StoreError
 from kg.store import STATE_FILE, PushIncomplete, load_graphs, push, read_password
 from kg.stores import batches, endpoints
@@ -87,11 +95,17 @@ def rewrite(out: Path, graphs: dict[str, rdflib.Graph]) -> None:
 
 
 def normalised(graph: rdflib.Graph) -> rdflib.Graph:
-    """Lower-case language tags (Virtuoso does; equal in RDF) for comparison."""
+    """Make terms that are equal in RDF identical, for comparison.
+
+    Virtuoso lower-cases language tags and keeps numbers as numbers: "1.0"^^xsd:decimal
+    comes back as "1"^^xsd:integer, the same value (xsd:integer derives from xsd:decimal).
+    """
     result = rdflib.Graph()
     for s, p, o in graph:
         if isinstance(o, Literal) and o.language:
             o = Literal(str(o), lang=o.language.lower())
+        elif isinstance(o, Literal) and o.datatype in (XSD.integer, XSD.decimal):
+            o = Literal(format(Decimal(str(o)).normalize(), "f"), datatype=XSD.decimal)
         result.add((s, p, o))
     return result
 
@@ -540,3 +554,123 @@ def test_remote_reports_the_servers_syntax_error(server: Server) -> None:
     assert len(message) > len(
         f"SPARQL endpoint {server.query} rejected the query as malformed (HTTP 400)"
     )
+
+
+# ---------------------------------------------------------------- the kg push command
+
+
+def _kg(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run `kg ARGS` in-process; return the exit code, stdout and stderr."""
+    capsys.readouterr()
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_push_command_reports_sent_skipped_and_verified(
+    virtuoso: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    graphs = make_data(tmp_path)
+    monkeypatch.setenv("KG_TEST_DBA_PASSWORD", virtuoso.password or "")
+    command = ["push", "--data", str(tmp_path), "--store", "virtuoso", "--url", virtuoso.url,
+               "--user", "dba", "--password-env", "KG_TEST_DBA_PASSWORD"]  # fmt: skip
+    code, out, err = _kg(capsys, *command)
+    assert code == 0, err
+    assert f"3 graph(s) sent, 0 skipped as unchanged, 3 verified: {sum(map(len, graphs.values()))} triples" in out
+    for iri, graph in graphs.items():
+        assert f"{len(graph)} in store" in next(line for line in out.splitlines() if line.endswith(iri))
+        assert_same(virtuoso, iri, graph)
+    code, out, err = _kg(capsys, *command, "--quiet")
+    assert code == 0 and out.strip().startswith("0 graph(s) sent, 3 skipped as unchanged, 3 verified")
+    assert virtuoso.password not in out + err  # type: ignore[operator]
+
+
+def test_push_command_wrong_password_loses_nothing(
+    virtuoso: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    make_data(tmp_path)
+    before = (tmp_path / "graph.trig").read_bytes()
+    secret = "wrong-Secret-0815"
+    monkeypatch.setenv("KG_TEST_DBA_PASSWORD", secret)
+    code, out, err = _kg(capsys, "push", "--data", str(tmp_path), "--store", "virtuoso", "--url",
+                         virtuoso.url, "--user", "dba", "--password-env", "KG_TEST_DBA_PASSWORD")  # fmt: skip
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("kg: authentication failed at virtuoso endpoint")
+    assert "nothing was sent" in err and secret not in err
+    assert (tmp_path / "graph.trig").read_bytes() == before
+    assert not (tmp_path / STATE_FILE).exists()
+    monkeypatch.delenv("KG_TEST_DBA_PASSWORD")
+    monkeypatch.setattr("sys.stdin", io.StringIO())  # not a terminal: no prompt, a clear error
+    code, _, err = _kg(capsys, "push", "--data", str(tmp_path), "--store", "virtuoso", "--url",
+                       virtuoso.url, "--user", "dba", "--password-env", "KG_TEST_DBA_PASSWORD")  # fmt: skip
+    assert code == 2 and "environment variable KG_TEST_DBA_PASSWORD is not set" in err
+
+
+def test_push_command_stopped_server_and_resume(
+    oxigraph: Server, flaky_proxy: type[_FlakyProxy], tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    graphs = make_data(tmp_path)
+    before = (tmp_path / "graph.trig").read_bytes()
+    port = free_port()  # a stopped server: nothing listens there
+    code, out, err = _kg(capsys, "push", "--data", str(tmp_path), "--store", "oxigraph", "--url", f"http://127.0.0.1:{port}")
+    assert code == 2 and out == ""
+    assert f"cannot reach oxigraph endpoint http://127.0.0.1:{port}/store (connection refused)" in err
+    assert (tmp_path / "graph.trig").read_bytes() == before and not (tmp_path / STATE_FILE).exists()
+    # A store that fails part-way: exit 1, the graphs before the failure are reported and kept.
+    order = sorted(graphs)
+    flaky_proxy.fail_graph = order[1]
+    command = ["push", "--data", str(tmp_path), "--store", "generic", "--query", oxigraph.query,
+               "--graph-store", f"{flaky_proxy.address}/store"]  # type: ignore[attr-defined]  # fmt: skip
+    code, out, err = _kg(capsys, *command)
+    assert code == 1
+    assert "HTTP 503" in err and "re-run the same push to resume" in err
+    assert out.splitlines()[0].split()[0] == "sent" and out.splitlines()[0].endswith(order[0])
+    code, out, err = _kg(capsys, *command)
+    assert code == 0, err
+    assert "2 graph(s) sent, 1 skipped as unchanged, 3 verified" in out
+    for iri, graph in graphs.items():
+        assert_same(oxigraph, iri, graph)
+
+
+def test_push_command_prompts_for_the_password_on_a_terminal(virtuoso: Server, tmp_path: Path) -> None:
+    make_data(tmp_path)
+    master, slave = os.openpty()
+
+    def take_terminal() -> None:  # make the pty the child's controlling terminal, as a shell does
+        os.setsid()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg", "push", "--data", str(tmp_path), "--store", "virtuoso",
+         "--url", virtuoso.url, "--user", "dba", "--quiet"],
+        stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=take_terminal,  # noqa: PLW1509 - only a pre-exec hook can take a terminal
+    )  # fmt: skip
+    os.close(slave)
+    try:
+        prompt = b""
+        while b"Password for dba:" not in prompt:
+            ready, _, _ = select.select([master], [], [], 60)
+            assert ready, f"no password prompt; saw {prompt!r}"
+            prompt += os.read(master, 1024)
+        os.write(master, f"{virtuoso.password}\n".encode())
+        out, err = process.communicate(timeout=120)
+        echoed = b""  # what the terminal showed after the prompt
+        while select.select([master], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(master, 1024)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            echoed += chunk
+    finally:
+        os.close(master)
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err.decode()
+    assert b"3 graph(s) sent" in out
+    assert virtuoso.password.encode() not in echoed  # type: ignore[union-attr]  # getpass does not echo

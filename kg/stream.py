@@ -1,0 +1,217 @@
+"""Write a graph as it is produced, with memory bounded by a run size, not by the corpus.
+
+Two sinks take the same quads. `MemorySink` keeps today's output for small builds: an rdflib
+Dataset written by `kg.rdf.write` (pretty TriG and Turtle). `StreamSink` is for big builds:
+each quad becomes an N-Quads line (rdflib's own row format, so the lines equal what
+`kg.rdf.render(..., "nq")` gives), lines are sorted in runs on disk and merged at the end
+(an external sort), and every file is derived from that one sorted stream or from the
+per-article blocks: graph.nq (sorted, unique), graph.ttl and graph.nt (the triples, sorted,
+unique, in N-Triples syntax, which is Turtle), graph.trig (one block per named graph in IRI
+order, its triples in N-Triples syntax). Both sinks give the same sorted N-Quads.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from rdflib import URIRef
+from rdflib.plugins.serializers.nquads import _nq_row
+
+from kg import rdf
+from kg.errors import ConfigError, OutputError
+from kg.model import Extraction
+
+STREAM_ABOVE = 50  # articles: bigger builds stream their output unless told otherwise
+RUN_CHARS = 16_000_000  # characters of N-Quads held before a sorted run goes to disk
+STREAM_FORMATS = ("trig", "ttl", "nt", "nq")
+
+
+class Spool:
+    """Extraction records parked on disk between extraction and writing (pickles, in input order)."""
+
+    def __init__(self, path: Path) -> None:
+        """Open `path` for writing."""
+        self.path = path
+        self._stream = open(path, "wb")  # noqa: SIM115 - closed in `records`
+        self.count = 0
+
+    def add(self, seq: int, extraction: Extraction) -> None:
+        """Append one record."""
+        pickle.dump((seq, extraction), self._stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+
+    def records(self) -> Iterator[tuple[int, Extraction]]:
+        """Yield the records back in the order they were added."""
+        self._stream.close()
+        with open(self.path, "rb") as stream:
+            for _ in range(self.count):
+                yield pickle.load(stream)
+
+
+class MemorySink:
+    """Collect quads in an rdflib Dataset and write every format with `kg.rdf.write`."""
+
+    def __init__(self, base: str) -> None:
+        """Start an empty Dataset with kg's prefixes."""
+        self.dataset = rdf.new_dataset(base)
+
+    def graph(self, iri: URIRef, quads: Iterable[tuple]) -> None:
+        """Add one complete named graph."""
+        rdf.add_quads(self.dataset, quads)
+
+    def add(self, quads: Iterable[tuple]) -> None:
+        """Add quads of the shared (entity) graph."""
+        rdf.add_quads(self.dataset, quads)
+
+    def close(self, out: Path, formats: Iterable[str]) -> tuple[list[Path], int]:
+        """Write the files; return them and the number of distinct triples."""
+        return rdf.write(self.dataset, out, formats), len(self.dataset)
+
+
+def _row(quad: tuple) -> str:
+    return _nq_row(quad[:3], quad[3])
+
+
+def _triple(line: str, graph_n3: str) -> str:
+    """Drop the graph term from an N-Quads line ("s p o g .\n" -> "s p o .\n")."""
+    return line[: len(line) - len(graph_n3) - 4] + " .\n"
+
+
+def _graph_of(line: str) -> str:
+    return line[line.rindex(" <", 0, len(line) - 3) + 1: -3]
+
+
+class StreamSink:
+    """Sorted N-Quads through an external sort; TriG from per-graph blocks (see the module doc)."""
+
+    def __init__(self, work: Path, *, shared: URIRef, run_chars: int = RUN_CHARS) -> None:
+        """Keep runs and blocks under `work`; `shared` is the one graph filled through `add`."""
+        self.work, self.shared, self.run_chars = work, shared.n3(), run_chars
+        self.buffer: list[str] = []
+        self.buffered = 0
+        self.runs: list[Path] = []
+        self.blocks_path = work / "blocks.trig"
+        self.blocks = open(self.blocks_path, "wb")  # noqa: SIM115 - closed in close
+        self.index: list[tuple[str, int, int]] = []
+
+    def _add_line(self, line: str) -> None:
+        self.buffer.append(line)
+        self.buffered += len(line)
+        if self.buffered >= self.run_chars:
+            self._spill()
+
+    def _spill(self) -> None:
+        path = self.work / f"run-{len(self.runs):05d}.nq"
+        with open(path, "w", encoding="utf-8", errors="replace", newline="\n") as stream:
+            stream.writelines(sorted(set(self.buffer)))
+        self.runs.append(path)
+        self.buffer, self.buffered = [], 0
+
+    def graph(self, iri: URIRef, quads: Iterable[tuple]) -> None:
+        """Take one complete named graph: its block goes to the TriG spool, its lines to the sort."""
+        name = iri.n3()
+        lines = sorted({_row(q) for q in quads})
+        for line in lines:
+            self._add_line(line)
+        data = f"{name} {{\n{''.join(_triple(line, name) for line in lines)}}}\n".encode("utf-8", "replace")
+        self.index.append((str(iri), self.blocks.tell(), len(data)))
+        self.blocks.write(data)
+
+    def add(self, quads: Iterable[tuple]) -> None:
+        """Take quads of the shared graph (entities, article metadata)."""
+        for quad in quads:
+            line = _row(quad)
+            if not line.endswith(f" {self.shared} .\n"):
+                raise ValueError(f"StreamSink.add takes quads of {self.shared} only, got {line.strip()}")
+            self._add_line(line)
+
+    def _sorted(self) -> Iterator[str]:
+        tail = sorted(set(self.buffer))
+        self.buffer = []
+        streams = [open(path, encoding="utf-8", newline="\n") for path in self.runs]  # noqa: SIM115
+        try:
+            previous = None
+            for line in heapq.merge(tail, *streams):
+                if line != previous:
+                    yield line
+                    previous = line
+        finally:
+            for stream in streams:
+                stream.close()
+
+    def close(self, out: Path, formats: Iterable[str]) -> tuple[list[Path], int]:
+        """Merge the runs into the files; return them and the number of distinct triples (as len(Dataset)).
+
+        Raises:
+            ConfigError: a format that needs the whole graph in memory (jsonld, xml).
+            OutputError: a file cannot be written.
+        """
+        wanted = list(dict.fromkeys([*rdf.DEFAULT_FORMATS, *formats]))
+        unsupported = [f for f in wanted if f not in STREAM_FORMATS]
+        if unsupported:
+            raise ConfigError(streaming_refusal(unsupported))
+        self.blocks.close()
+        targets = {fmt: out / rdf.FORMATS[fmt][0] for fmt in wanted}
+        files: dict[str, tuple[Path, object]] = {}
+        triples = 0
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for fmt in (*wanted, "shared"):
+                folder = out if fmt != "shared" else self.work
+                handle, temporary = tempfile.mkstemp(prefix=f".{fmt}.", suffix=".tmp", dir=folder)
+                files[fmt] = (Path(temporary), os.fdopen(handle, "w", encoding="utf-8", errors="replace", newline="\n"))
+            previous_triple = None
+            for line in self._sorted():
+                if "nq" in files:
+                    files["nq"][1].write(line)
+                graph = _graph_of(line)
+                triple = _triple(line, graph)
+                if triple != previous_triple:  # equal triples of different graphs are adjacent
+                    triples += 1
+                    for fmt in ("ttl", "nt"):
+                        if fmt in files:
+                            files[fmt][1].write(triple)
+                    previous_triple = triple
+                if graph == self.shared:
+                    files["shared"][1].write(triple)
+            files["shared"][1].close()
+            self._write_trig(files["trig"][1], files["shared"][0])
+            for _, stream in files.values():
+                stream.close()
+        except OSError as exc:
+            for path, stream in files.values():
+                stream.close()
+                path.unlink(missing_ok=True)
+            raise OutputError(f"{out}: cannot write the graph ({exc.strerror or exc}); "
+                              f"check free space and permissions") from exc
+        files.pop("shared")[0].unlink()
+        rdf.publish_staged({files[fmt][0]: targets[fmt] for fmt in wanted})
+        return [targets[f] for f in wanted], triples
+
+    def _write_trig(self, stream, shared_triples: Path) -> None:  # noqa: ANN001 - a text file
+        entries = sorted([*self.index, (self.shared[1:-1], -1, 0)])
+        with open(self.blocks_path, "rb") as blocks, \
+                open(shared_triples, encoding="utf-8", newline="\n") as shared:
+            for number, (iri, offset, length) in enumerate(entries):
+                if number:
+                    stream.write("\n")
+                if offset < 0:
+                    stream.write(f"{self.shared} {{\n")
+                    for line in shared:
+                        stream.write(line)
+                    stream.write("}\n")
+                else:
+                    blocks.seek(offset)
+                    stream.write(blocks.read(length).decode("utf-8"))
+
+
+def streaming_refusal(formats: Iterable[str]) -> str:
+    """Explain why a format cannot be written by the streaming writer and what to do instead."""
+    names = ", ".join(formats)
+    return (f"--format {names} needs the whole graph in memory, which a streaming build does not hold; "
+            f"build with --no-stream (memory grows with the corpus) or convert graph.nq with an RDF tool")
