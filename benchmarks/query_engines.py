@@ -105,8 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=Path("out"), help="built graph folder")
     parser.add_argument("--triples", type=int, default=500_000, help="size to replicate to")
     parser.add_argument("--repeat", type=int, default=1, help="runs per query (median reported)")
-    parser.add_argument("--limit", type=float, default=300,
-                        help="seconds allowed to rdflib per query run (default: 300)")
+    parser.add_argument(
+        "--limit",
+        type=float,
+        default=300,
+        help="seconds allowed to rdflib per query run (default: 300)",
+    )
     args = parser.parse_args(argv)
 
     text = replicated(nquads_of(args.data), triples=args.triples)

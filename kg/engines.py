@@ -1,12 +1,15 @@
-"""Local SPARQL evaluation: rdflib's engine, or pyoxigraph for large graphs.
+"""Local SPARQL evaluation: rdflib's engine, or pyoxigraph for graph files of some size.
 
 rdflib is the programming interface (Datasets in, rdflib terms out) and the
 reference engine. Measured on every stored query (benchmarks/query_engines.py,
-README "Stored queries"), pyoxigraph answers 50-180 times faster and loads
-files about 8 times faster, so graphs of LARGE quads or more are queried with
-pyoxigraph when it is installed; results come back as rdflib terms either way.
-Parameters reach rdflib as initBindings and pyoxigraph as a VALUES block
-(its SEP-0007 substitutions refuse variables that are not projected).
+figures in the README), pyoxigraph answers 30 to 900 times faster from 10,000
+quads on, where rdflib already needs 12 to 40 s for the event queries, and
+loads files 10 to 15 times faster. So a graph file or folder of LARGE quads or
+more is queried with pyoxigraph when it is installed; results come back as
+rdflib terms either way. A Dataset stays with rdflib unless asked otherwise:
+copying it into pyoxigraph costs about 13 s per 500,000 quads. Parameters reach
+rdflib as initBindings and pyoxigraph as a VALUES block (its SEP-0007
+substitutions refuse variables that are not projected).
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from kg.results import Result
 
 __all__ = ["ENGINES", "LARGE", "evaluate", "query_form", "with_values"]
 
-#: Quads from which a graph file is queried with pyoxigraph (when installed).
-LARGE = 50_000
+#: Quads from which a graph file is queried with pyoxigraph (when installed): above
+#: the bundled seed build, below the size where rdflib takes seconds per query.
+LARGE = 5_000
 ENGINES = ("auto", "rdflib", "pyoxigraph")
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -51,7 +55,7 @@ def evaluate(
         engine: "rdflib", "pyoxigraph", or "auto": pyoxigraph for a path holding
             LARGE quads or more when it is installed, rdflib otherwise. A Dataset
             stays with rdflib under "auto": copying it into pyoxigraph costs more
-            than many queries (18 s for 500,000 quads).
+            than many queries (13 s for 500,000 quads).
 
     Raises:
         QueryError: unknown engine, pyoxigraph asked for but missing, or the evaluation failed.
@@ -139,7 +143,9 @@ def _term(value: Any) -> Node:
     if value.language:
         return Literal(value.value, lang=value.language)
     datatype = value.datatype.value
-    return Literal(value.value, datatype=None if datatype in (_XSD_STRING, _LANG_STRING) else URIRef(datatype))
+    return Literal(
+        value.value, datatype=None if datatype in (_XSD_STRING, _LANG_STRING) else URIRef(datatype)
+    )
 
 
 def _run_rdflib(text: str, dataset: Dataset, bound: Mapping[str, Node], *, where: str) -> Result:

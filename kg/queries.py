@@ -250,7 +250,9 @@ def run_local(
     return result.variables, result.rows
 
 
-def _run_remote(query: StoredQuery, endpoint: str, bound: Mapping[str, Node], *, timeout: float) -> Result:
+def _run_remote(
+    query: StoredQuery, endpoint: str, bound: Mapping[str, Node], *, timeout: float
+) -> Result:
     """Send the query, parameters as a VALUES block, through SPARQLWrapper."""
     from kg import remote
 

@@ -39,9 +39,7 @@ def render_result(result: Result, fmt: str | None) -> str:
     """
     if result.graph is not None:
         if fmt not in (None, "ttl"):
-            raise QueryError(
-                f"a {result.form} query gives a graph, not a table: use --format ttl"
-            )
+            raise QueryError(f"a {result.form} query gives a graph, not a table: use --format ttl")
         result.graph.bind("kg", "https://w3id.org/kg-news/ontology#")
         return result.graph.serialize(format="turtle")
     if fmt == "ttl":

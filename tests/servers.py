@@ -196,25 +196,38 @@ Charset = UTF-8
     return server
 
 
-def _serve(start: Callable[[Path], Server], directory: Path) -> Iterator[Server]:
-    """Start a server for the session and stop it at the end."""
-    server = start(directory)
+_RUNNING: dict[str, Server] = {}
+
+
+def _serve(
+    key: str, start: Callable[[Path], Server], factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """Start a server once per session, however many modules import its fixture; stop it at the end.
+
+    A session fixture imported into two test modules is two fixtures to pytest:
+    the second one gets the server the first one started.
+    """
+    if key in _RUNNING:
+        yield _RUNNING[key]
+        return
+    server = _RUNNING[key] = start(factory.mktemp(key))
     try:
         yield server
     finally:
+        _RUNNING.pop(key, None)
         server.stop()
 
 
 @pytest.fixture(scope="session")
 def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A Virtuoso 7 server with a fresh database (user dba, password dba)."""
-    yield from _serve(start_virtuoso, tmp_path_factory.mktemp("virtuoso"))
+    yield from _serve("virtuoso", start_virtuoso, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """An Oxigraph server (no authentication; queries see the union of all graphs)."""
-    yield from _serve(start_oxigraph, tmp_path_factory.mktemp("oxigraph"))
+    yield from _serve("oxigraph", start_oxigraph, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -224,10 +237,10 @@ def query_virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
     Stored queries read the default graph, which on Virtuoso is the union of
     every graph in the store: graphs other tests push would change the results.
     """
-    yield from _serve(start_virtuoso, tmp_path_factory.mktemp("query-virtuoso"))
+    yield from _serve("query-virtuoso", start_virtuoso, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def query_oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A second Oxigraph server (`--union-default-graph`) holding only what the query tests push."""
-    yield from _serve(start_oxigraph, tmp_path_factory.mktemp("query-oxigraph"))
+    yield from _serve("query-oxigraph", start_oxigraph, tmp_path_factory)

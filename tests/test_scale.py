@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,27 @@ def test_cache_is_keyed_by_model_and_survives_a_torn_entry(incremental, tmp_path
     other = ExtractionCache(tmp_path, model="en_b-1.0")
     assert other.get(extraction.article) is None
     assert not cache.folder.exists()  # another model's records are removed, the cache stays bounded
+
+
+def test_ordering_is_kept_and_cached_records_do_not_pile_up_behind_a_slow_chunk():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kg.workers import _Ordered
+
+    class SlowRunner:  # chunks finish later, in any order, as worker processes' do
+        def __init__(self) -> None:
+            self.pool = ThreadPoolExecutor(2)
+
+        def submit(self, articles: list) -> object:
+            return self.pool.submit(lambda: (time.sleep(0.01 * len(articles)), [f"record {a}" for a in articles])[1])
+
+    slots = _Ordered(SlowRunner(), chunk=4, in_flight=2)
+    order, most = [], 0
+    for seq in range(300):
+        cached = None if seq % 37 == 3 else f"record {seq}"  # a few misses among many cache hits
+        slots.add(seq, seq, cached)
+        order += [(r.seq, r.extraction) for r in slots.ready(final=False)]
+        most = max(most, len(slots.slots))
+    order += [(r.seq, r.extraction) for r in slots.ready(final=True)]
+    assert order == [(seq, f"record {seq}") for seq in range(300)]
+    assert most <= slots.window + 1
