@@ -77,6 +77,7 @@ def _is_date_only(line: str) -> bool:
     if found is None:
         return False
     rest = line.replace(found.text, " ")
+    rest = re.sub(r"\b(?:UTC|GMT|[A-Z]{1,4}T)(?:[+-]\d{1,2}(?::?\d{2})?)?\b", " ", rest)  # time zones: AFT, IST, UTC+4:30
     rest = re.sub(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b|\d{1,2}:\d{2}\s*(am|pm)?|[,.\s|-]", "", rest, flags=re.I)
     return not rest
 
@@ -139,6 +140,7 @@ def clean_lines(lines: list[str]) -> Cleaned:
         if len(line) > 20:
             counts[line.lower()] = counts.get(line.lower(), 0) + 1
     body_started = False
+    masthead = None
     total = len(stripped)
     for index, line in enumerate(stripped):
         if not line:
@@ -175,9 +177,12 @@ def clean_lines(lines: list[str]) -> Cleaned:
             continue
         repeated = counts.get(low, 0) > 1
         short = len(words) <= 12 and not line.endswith(_SENTENCE_END)
+        date_only = len(line) <= _LONGEST_DATE_LINE and _is_date_only(line)
+        if date_only and not body_started and masthead is None:
+            masthead = parse_absolute(line)
         if (
             not words
-            or (len(line) <= _LONGEST_DATE_LINE and _is_date_only(line))
+            or date_only
             or _is_navigation(words)
             or (_BREADCRUMB.search(line) and short)
             or _is_caption(line, low, repeated)
@@ -192,4 +197,8 @@ def clean_lines(lines: list[str]) -> Cleaned:
             continue
         body_started = True
         out.paragraphs.append(line)
+    if out.published is None and masthead is not None:
+        # A date line above the story is its date unless a labelled one ("Published: ...") says
+        # otherwise: a page-print date sits beside the labelled date it must not replace.
+        out.published, out.published_precision = masthead.iso, masthead.precision
     return out

@@ -51,10 +51,23 @@ def test_in_text_metadata_is_found(seeds):
     assert {"AP", "AFP", "dpa"} <= set(seeds["003_03fd354f3bc39da9.txt"].contributors)
 
 
-def test_page_print_date_never_becomes_publication_date(seeds):
+def test_page_print_date_never_beats_the_labelled_publication_date(seeds):
     assert all(not (a.published or "").startswith("2024") for a in seeds.values())
-    article = parse("Wednesday, April 24, 2024\n\nThe governor said the city was calm on Monday.", source="x.txt", html=False)
-    assert article.published is None
+    article = parse("Wednesday, April 24, 2024\nPublished: June 22, 2021, 4:31pm\n\n"
+                    "The governor said the city was calm on Monday.", source="x.txt", html=False)
+    assert (article.published, article.published_precision) == ("2021-06-22", "day")
+
+
+@pytest.mark.parametrize("masthead, published, precision", [
+    ("Tuesday 3 August 2021 16:05 AFT", "2021-08-03", "day"),
+    ("18 July 2021", "2021-07-18", "day"),
+    ("July 2021", "2021-07", "month"),
+])
+def test_a_date_line_above_the_story_is_its_date(masthead, published, precision):
+    article = parse(f"KABUL LEDGER\n{masthead}\n\nTaliban seize district\n\n"
+                    "The governor said the city was calm on Monday.", source="x.txt", html=False)
+    assert (article.published, article.published_precision) == (published, precision)
+    assert masthead not in article.text
 
 
 def test_text_metadata_without_sidecar(tmp_path):

@@ -17,18 +17,15 @@ from spacy.tokens import Token
 
 from kg.model import Event, Mention
 from kg.nlp.context import AGENT_TYPES, PLACE_RANK, Context
-from kg.nlp import roles
+from kg.nlp import framing, roles
+from kg.nlp.framing import SUBJECT_DEPS, TERRITORY
 from kg.nlp.lexicon import events_lexicon
+from kg.nlp.happenings import merge_events
 from kg.nlp.quantities import attach_quantities
 
 _CLAUSE_DEPS = {"ccomp", "advcl", "conj", "relcl", "xcomp", "parataxis", "csubj", "acl", "cc", "mark", "punct"}
-_SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj", "expl"}
 _LOCAL_TYPES = {"Attack", "Capture", "Recapture", "Airstrike", "Deployment", "PrisonBreak", "Surrender", "Defection"}
-_STATUS_ORDER = ("denied", "threatened", "planned", "hypothetical", "claimed")
 _AGGREGATES = {"district", "province", "capital", "city", "town", "territory", "swath", "area", "checkpoint"}
-_TERRITORY = {"headquarters", "building", "office", "compound", "base", "airport", "airfield", "district", "city",
-              "town", "province", "territory", "prison", "jail", "checkpoint", "outpost", "area", "village",
-              "capital", "ground", "center", "centre", "station", "crossing", "border", "country", "control", "part"}
 
 
 def lexicon() -> dict:
@@ -74,28 +71,46 @@ def _object_is_territory(ctx: Context, token: Token) -> bool:
         if child.dep_ in ("dobj", "nsubjpass") or (child.dep_ == "prep" and child.lower_ in ("into", "to", "of", "in")):
             heads = [child] + [g for g in child.children if g.dep_ == "pobj"]
             for head in heads:
-                if head.lemma_.lower() in _TERRITORY or ctx.within(head.subtree, set(PLACE_RANK)):
+                if head.lemma_.lower() in TERRITORY or ctx.within(head.subtree, set(PLACE_RANK)):
                     return True
     return False
+
+
+def _idiom(token: Token) -> bool:
+    """Tell whether a verb and its object form an idiom that is no event ("take place", "fall short")."""
+    lemma = token.lemma_.lower()
+    idioms = set(lexicon()["idioms"])
+    return any(f"{lemma}>{c.lemma_.lower()}" in idioms for c in token.children if c.dep_ in ("dobj", "acomp", "attr", "oprd"))
+
+
+def _noun_lemma(token: Token, nouns: dict) -> str:
+    """Return a noun's lemma, also for a capitalised plural the tagger took for a name ("Airstrikes were used")."""
+    lemma = token.lemma_.lower()
+    if lemma not in nouns and token.pos_ == "PROPN" and token.lower_.endswith("s") and token.lower_[:-1] in nouns:
+        return token.lower_[:-1]
+    return lemma
 
 
 def trigger_type(ctx: Context, token: Token) -> str | None:
     """Return the event type a token triggers, or None."""
     verbs, nouns = _triggers()
     lemma = token.lemma_.lower()
+    if token.pos_ == "VERB" and _idiom(token):
+        return None
     if token.pos_ == "VERB" and lemma in verbs:
         for kind, word in verbs[lemma]:
             if word is not None and _near(token, word):
                 return kind
             if word is None:
                 if lemma in ("take", "enter", "leave", "fall", "pull", "arrive", "lose") and not (
-                        _object_is_territory(ctx, token) or lemma == "fall" and (_near(token, "to") or _has_subject_word(token, _TERRITORY))):
+                        _object_is_territory(ctx, token) or lemma == "fall" and (_near(token, "to") or _has_subject_word(token, TERRITORY))):
                     return None
                 if lemma == "join" and not any(m.type == "ArmedGroup" for m in ctx.within(token.subtree)):
                     return None
                 if kind == "PrisonBreak" and not _has_subject_word(token, lexicon()["quantity_nouns"]["prisoners"]):
                     return None
                 return kind
+    lemma = _noun_lemma(token, nouns) if token.pos_ in ("NOUN", "PROPN") else lemma
     if token.pos_ in ("NOUN", "PROPN") and lemma in nouns and ctx.at(token) is None:
         for kind, modifier in nouns[lemma]:
             if modifier is None or any(c.lemma_.lower() == modifier or c.lower_ == modifier for c in token.children):
@@ -118,7 +133,7 @@ def _region(token: Token, skip: set[str]) -> list[Token]:
 
 def _subject(token: Token) -> Token | None:
     for child in token.children:
-        if child.dep_ in _SUBJECT_DEPS:
+        if child.dep_ in SUBJECT_DEPS:
             if child.lower_ in ("which", "who", "that") and token.dep_ == "relcl":
                 return token.head  # "The United States, which toppled ..."
             return child
@@ -135,9 +150,13 @@ def _subject(token: Token) -> Token | None:
     return None
 
 
-def _agent_from(ctx: Context, tokens: list[Token], head: Token | None, kind: str) -> Mention | None:
+def _agent_from(ctx: Context, tokens: list[Token], head: Token | None, kind: str, *, trigger: Token) -> Mention | None:
     focus = ctx.home()
-    tokens = [t for t in tokens if not roles.locative(t)]
+    # "refuge in Pakistan" is where, not who; but "led to the British invasion": British modifies the trigger
+    tokens = [t for t in tokens if t.head.i == trigger.i or not roles.locative(t)]
+    if head is not None:  # "the province, which borders Turkmenistan, ... entered": not Turkmenistan
+        clausal = {t.i for c in head.subtree if c.dep_ in ("relcl", "acl") and c.i != head.i for t in c.subtree}
+        tokens = [t for t in tokens if t.i not in clausal]
     own = ctx.at(head) if head is not None else None
     ordered = ctx.within(tokens, AGENT_TYPES | {"City"})
     possessors = [m for m in ordered if roles.root_of(ctx, m).dep_ == "poss"]
@@ -172,74 +191,9 @@ def _state_side(ctx: Context, subject: Token | None) -> bool:
     return bool(words & set(lexicon()["state_words"])) and not ctx.within(subject.subtree, {"ArmedGroup"})
 
 
-def _status(token: Token) -> str | None:
-    """Return the claim status words around a trigger give it, "negated" when it did not happen."""
-    cues = lexicon()["status_cues"]
-    found: set[str] = set()
-    chain = [token]
-    for node in token.ancestors:  # governors only: a coordinated verb ("threatened ... and captured") is not one
-        if chain[-1].dep_ == "conj":
-            break
-        chain.append(node)
-    if token.dep_ == "pcomp" and token.head.lower_ == "from" and token.head.head.lemma_.lower() in cues["preventing"]:
-        return "negated"  # "to keep them from overrunning the city"
-    control = True  # still inside the trigger's chain of infinitives ("did not agree to stop fighting")
-    for depth, node in enumerate(chain):
-        lemma = node.lemma_.lower()
-        if depth > 0 and control and lemma in cues["negating"]:
-            return "negated"
-        for child in node.children:
-            if child.dep_ == "neg" and (depth == 0 or control):
-                return "negated"
-            if child.dep_ in ("aux", "advmod") and (depth <= 1 or control):
-                for status in ("planned", "hypothetical", "claimed"):
-                    if child.lemma_.lower() in cues[status] and not (status == "claimed" and child.lemma_.lower() == "report"):
-                        found.add(status)
-        control = control and (node.dep_ == "xcomp" or depth == 0 and node.dep_ == "dobj")
-        if node.lower_ == "without":
-            return "negated"
-        for status in ("denied", "threatened", "planned", "hypothetical"):
-            if lemma in cues[status] and node.pos_ in ("VERB", "NOUN", "ADJ") and depth > 0:
-                found.add(status)
-        if depth > 0 and lemma == "claim" or lemma in ("reportedly", "allegedly", "purportedly"):
-            found.add("claimed")
-        if depth > 0 and lemma == "report" and (node.pos_ == "NOUN" or any(c.dep_ == "auxpass" for c in node.children)):
-            found.add("claimed")
-    for sibling in token.sent:
-        if sibling.lower_ in ("reportedly", "allegedly", "purportedly"):
-            found.add("claimed")
-    return next((s for s in _STATUS_ORDER if s in found), None)
-
-
-def _speaker(ctx: Context, token: Token) -> Mention | None:
-    speech = set(lexicon()["speech_verbs"])
-    for node in token.ancestors:
-        if node.lemma_.lower() in speech:
-            subject = next((c for c in node.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-            if subject is not None:
-                found = ctx.within(subject.subtree, AGENT_TYPES)
-                if found:
-                    return found[0]
-            return None
-    return None
-
-
-def _date(ctx: Context, token: Token, region: list[Token]):
-    dates = [e for e in token.sent.ents if e.label_ in ("DATE", "TIME")]
-    inside = [e for e in dates if e.root in region or e.root.head in region]
-    for ent in inside + sorted(dates, key=lambda e: abs(e.start - token.i)):
-        when = ctx.when(ent.text)
-        if when is not None:
-            return when
-    for word in ("overnight", "yesterday", "today"):
-        if any(t.lower_ == word for t in region):
-            return ctx.when(word)
-    return None
-
-
 def _event(ctx: Context, token: Token, kind: str) -> Event | None:
-    status = _status(token)
-    if status == "negated":
+    status = framing.status(token)
+    if status == "negated" or framing.goal(token):
         return None
     lex = lexicon()
     verb = token.pos_ == "VERB"
@@ -256,18 +210,21 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
         if not ctx.within(agent_tokens, AGENT_TYPES) and ctx.within(of, AGENT_TYPES):  # "the withdrawal of U.S. troops"
             agent_tokens += of
         agent_head = next((c for c in token.children if c.dep_ == "poss"), None)
-        if not ctx.within(agent_tokens, AGENT_TYPES) and token.dep_ in ("dobj", "nsubjpass", "pobj"):
+        named = ctx.within(agent_tokens, AGENT_TYPES) or any(
+            ctx.demonym_country(t) is not None for t in agent_tokens if t.dep_ in ("amod", "compound", "nmod"))
+        if not named and token.dep_ in ("dobj", "nsubjpass", "pobj"):
             governor = token.head if token.dep_ != "pobj" else token.head.head
             subject = _subject(governor) if governor.pos_ == "VERB" else None
-            if subject is not None and subject.dep_ == "nsubjpass":
-                subject = None  # "insurgents were killed in air strikes": the passive subject is the victim
+            if subject is not None and (subject.dep_ == "nsubjpass" or trigger_type(ctx, subject) is not None):
+                subject = None  # "insurgents were killed in air strikes": the passive subject is the victim;
+                # "the attacks that sparked the invasion": an event causes it, nobody does it
             if subject is not None:
                 agent_tokens, agent_head = list(subject.subtree), subject
     skip = {"nsubj", "csubj", "agent", "expl"} | ({"nsubjpass"} if not passive else set())
     clause = roles.clause_of(token)
     region = [t for t in _region(token, skip) if t not in agent_tokens
               and (roles.clause_of(t).i == clause.i or token.pos_ in ("NOUN", "PROPN"))]
-    agent = _agent_from(ctx, agent_tokens, agent_head, kind)
+    agent = _agent_from(ctx, agent_tokens, agent_head, kind, trigger=token)
     if token.lemma_.lower() == "fall":  # "the city fell to the Taliban": the place falls, the group takes it
         to = [t for c in token.children if c.dep_ == "prep" and c.lower_ == "to" for t in c.subtree]
         agent = next(iter(ctx.within(to, AGENT_TYPES)), None)
@@ -292,12 +249,17 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
     target = objects[0] if objects else None
     if target is None and kind in ("Recapture", "Airstrike", "Surrender", "Defection"):
         target = next(iter(ctx.within(token.sent, {"ArmedGroup"})), None)
+    if kind == "PrisonBreak" and _state_side(ctx, subject):
+        return None  # "the government will free 150 prisoners": a release, not a prison break
+    if kind == "Withdrawal" and subject is not None and subject.lemma_.lower() in lex["civilian_words"]:
+        return None  # "20,000 families had fled their homes": people fleeing, not forces withdrawing
     if kind in lex["needs_named_party"] and agent is None and target is None:
         return None
-    if kind != "Withdrawal":  # "districts 70 kilometers from Kabul": a distance, not where it happened
-        region_places = [t for t in region if not (t.head.dep_ == "prep" and t.head.lower_ == "from")]
-    else:
-        region_places = region
+    region_places = [t for t in region if framing.placeable(t, token)]
+    if framing.generic(ctx, token, region_places):
+        return None
+    if kind != "Withdrawal":  # "freed prisoners from the prison": where they came from, not where it happened
+        region_places = [t for t in region_places if not (t.head.dep_ == "prep" and t.head.lower_ == "from")]
     place = roles.best_place(ctx, ctx.within(region_places), exclude)
     home = ctx.home()
     if place is not None and home is not None and place.gazetteer_id == home.gazetteer_id \
@@ -308,12 +270,17 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
         place = roles.best_place(ctx, ctx.within(agent_tokens), exclude | own)
     if place is None and token.lemma_.lower() == "fall":  # "after it fell": the place named before
         place = roles.anaphor(ctx, token, region + ([t for t in subject.subtree] if subject is not None else []))
+    if place is None and kind == "Withdrawal" and agent is not None and agent.type == "Country":
+        place = ctx.home()  # "since the United States began withdrawing its troops"
+    if place is None:
+        place = framing.where_place(ctx, token)
     if place is None:
         clauses = roles.clause_chain(token)
-        nearby = [m for m in ctx.within([t for t in token.sent if t not in agent_tokens and roles.clause_of(t).i in clauses])
+        nearby = [m for m in ctx.within([t for t in token.sent if t not in agent_tokens and roles.clause_of(t).i in clauses
+                                         and framing.placeable(t, token)])
                   if not roles.dateline(ctx, m)]
         place = roles.best_place(ctx, nearby, exclude)
-    when = _date(ctx, token, region)
+    when = framing.date_of(ctx, token, region)
     perfect = any(c.lemma_ == "have" and c.dep_ == "aux" and c.tag_ in ("VBP", "VBZ") for c in token.children)
     current = when is None or (ctx.article.published or "")[:7] == when.iso[:7]
     if place is None:
@@ -334,7 +301,7 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
     span = token.doc[min(t.i for t in covered):max(t.i for t in covered) + 1]
     return Event(type=kind, provenance=ctx.provenance(span, f"trigger: {token.lemma_.lower()}", 0.7),
                  trigger=token.text, agent=agent, target=target, place=place, date=date, date_precision=precision,
-                 date_text=text, status=status or "asserted", attributed_to=_speaker(ctx, token))
+                 date_text=text, status=status or "asserted", attributed_to=framing.speaker(ctx, token))
 
 
 def _conjoined(ctx: Context, token: Token, place: Mention | None) -> list[Mention]:
@@ -355,7 +322,7 @@ def _conjoined(ctx: Context, token: Token, place: Mention | None) -> list[Mentio
 
 
 def find_events(ctx: Context) -> list[Event]:
-    """Return the events an article reports, one per (type, agent, place, status)."""
+    """Return the events an article reports, one per happening (see kg.nlp.happenings)."""
     events: list[tuple[Token, Event]] = []
     for token in ctx.doc:
         kind = trigger_type(ctx, token)
@@ -365,23 +332,8 @@ def find_events(ctx: Context) -> list[Event]:
                 events.append((token, event))
                 events.extend((token, replace(event, place=other)) for other in _conjoined(ctx, token, event.place))
     verbs = {(token.i, event.type) for token, event in events if token.pos_ == "VERB"}
-    events = [(token, event) for token, event in events if token.pos_ == "VERB" or not any(
-        (t.i, event.type) in verbs for t in token.subtree)]  # "a deal Washington signed": one happening
-    events = attach_quantities(ctx, events)
-    unique: dict[tuple, Event] = {}
-    for event in events:
-        key = (event.type, _name(event.agent), _name(event.place), event.status)
-        first = unique.get(key)
-        if first is not None and first.date and event.date and first.date != event.date \
-                and first.date_text and event.date_text:
-            key += (event.date,)  # two dated happenings at one place: Saturday's raid, Sunday's capture
-            first = unique.get(key)
-        if first is None:
-            unique[key] = event
-        elif event.quantities and not first.quantities:
-            unique[key] = first.__class__(**{**first.__dict__, "quantities": event.quantities})
-    return list(unique.values())
-
-
-def _name(mention: Mention | None) -> str | None:
-    return None if mention is None else (mention.gazetteer_id or mention.canonical or mention.text)
+    verb_at = {token.i for token, _ in events if token.pos_ == "VERB"}
+    events = [(token, event) for token, event in events if token.pos_ == "VERB" or not (any(
+        (t.i, event.type) in verbs for t in token.subtree)  # "a deal Washington signed": one happening
+        or framing.frames(token, verb_at))]
+    return merge_events(attach_quantities(ctx, events))
