@@ -373,3 +373,20 @@ def test_construct_prints_turtle(query_dir: Path, capsys: pytest.CaptureFixture[
     assert code == 0, err
     graph = rdflib.Graph().parse(data=out, format="turtle")
     assert (URIRef(KABUL), rdflib.RDFS.label, Literal("Kabul")) in graph
+
+
+def test_conflicting_tolls_of_one_nights_strikes_from_two_outlets(tmp_path: Path) -> None:
+    """t02 ("on Monday night", at least 54 fighters) and t03 ("overnight", reported on Tuesday, at
+    least 40 fighters and six civilians) report the same strikes: adjacent days agree, and each
+    report's largest toll is compared, not the civilian toll."""
+    from kg.config import Settings
+    from kg.pipeline import build
+    from kg.rdf import load
+    from tests.conftest import ROOT
+
+    articles = ROOT / "tests" / "articles"
+    result = build(inputs=[articles / "t02_helmand_airstrikes.html", articles / "t03_lashkargah_toll.txt"],
+                   out=tmp_path / "out", settings=Settings(link=False))
+    rows = queries.run(queries.find("conflicting-claims"), data=load(result.out)).rows
+    pairs = {(str(r["type"]), str(r["quantity_of"]), r["low"].toPython(), r["high"].toPython()) for r in rows}
+    assert pairs == {("Airstrike", "fatalities", 40, 54)}
