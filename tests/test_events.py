@@ -133,3 +133,18 @@ def test_triggers_of_the_genre(extractor, text, expected):
 def test_an_idiom_is_no_event(extractor):
     events = events_of(extractor, "The meeting took place in Kabul on Monday, and fighting took place near Herat.")
     assert not [e for e in events if e.type == "Capture"], triples(events)
+
+
+def test_a_place_of_another_trigger_is_not_borrowed(extractor):
+    events = events_of(extractor, "The attack on Ghazni city came as the government held talks with the Taliban.")
+    assert ("Attack", None, "Ghazni") in triples(events)
+    talks = [e for e in events if e.type == "Negotiation"]
+    assert talks and all(e.place is None for e in talks), triples(events)
+
+
+def test_an_unnamed_region_is_not_the_storys_city(extractor):
+    events = events_of(extractor, (
+        "The Taliban attacked Ghazni city on Monday.\n\n"
+        "Taliban fighters have been gaining ground across towns in the north and western provinces."))
+    gains = [e for e in events if e.type == "Capture"]
+    assert [(_name(e.agent), e.place) for e in gains] == [("Taliban", None)], triples(events)

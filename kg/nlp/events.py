@@ -10,6 +10,7 @@ article date, and its attribution from the speech verb above it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from functools import lru_cache
 
@@ -191,7 +192,7 @@ def _state_side(ctx: Context, subject: Token | None) -> bool:
     return bool(words & set(lexicon()["state_words"])) and not ctx.within(subject.subtree, {"ArmedGroup"})
 
 
-def _event(ctx: Context, token: Token, kind: str) -> Event | None:
+def _event(ctx: Context, token: Token, kind: str, *, triggers: Collection[int] = ()) -> Event | None:
     status = framing.status(token)
     if status == "negated" or framing.goal(token):
         return None
@@ -207,11 +208,12 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
         agent_tokens = [t for c in token.children if c.dep_ in ("compound", "amod", "poss", "nmod") for t in c.subtree]
         agent_tokens += [t for c in token.children if c.dep_ == "prep" and c.lower_ in ("by", "between") for t in c.subtree]
         of = [t for c in token.children if c.dep_ == "prep" and c.lower_ == "of" for t in c.subtree]
-        if not ctx.within(agent_tokens, AGENT_TYPES) and ctx.within(of, AGENT_TYPES):  # "the withdrawal of U.S. troops"
-            agent_tokens += of
-        agent_head = next((c for c in token.children if c.dep_ == "poss"), None)
         named = ctx.within(agent_tokens, AGENT_TYPES) or any(
             ctx.demonym_country(t) is not None for t in agent_tokens if t.dep_ in ("amod", "compound", "nmod"))
+        if not named and ctx.within(of, AGENT_TYPES):  # "the withdrawal of U.S. troops", not "the British invasion of X"
+            agent_tokens += of
+            named = True
+        agent_head = next((c for c in token.children if c.dep_ == "poss"), None)
         if not named and token.dep_ in ("dobj", "nsubjpass", "pobj"):
             governor = token.head if token.dep_ != "pobj" else token.head.head
             subject = _subject(governor) if governor.pos_ == "VERB" else None
@@ -277,7 +279,7 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
     if place is None:
         clauses = roles.clause_chain(token)
         nearby = [m for m in ctx.within([t for t in token.sent if t not in agent_tokens and roles.clause_of(t).i in clauses
-                                         and framing.placeable(t, token)])
+                                         and framing.placeable(t, token, others=triggers)])
                   if not roles.dateline(ctx, m)]
         place = roles.best_place(ctx, nearby, exclude)
     when = framing.date_of(ctx, token, region)
@@ -285,11 +287,12 @@ def _event(ctx: Context, token: Token, kind: str) -> Event | None:
     current = when is None or (ctx.article.published or "")[:7] == when.iso[:7]
     if place is None:
         place = roles.anaphor(ctx, token, region + ([t for t in subject.subtree] if subject is not None else []))
-    if place is None and kind in _LOCAL_TYPES and current and not perfect:
+    regional = framing.regional(region)  # "across towns in the north": somewhere, but not the story's city
+    if place is None and kind in _LOCAL_TYPES and current and not perfect and not regional:
         place = roles.focus_place(ctx)  # a happening of the main story with no place of its own
     if place is None and kind == "Withdrawal" and agent is not None and agent.type == "Country":
         place = ctx.home()
-    if place is None and any(t.tag_ in ("NNS", "NNPS") and t.lemma_.lower() in _AGGREGATES for t in region):
+    if place is None and not regional and any(t.tag_ in ("NNS", "NNPS") and t.lemma_.lower() in _AGGREGATES for t in region):
         place = ctx.home()  # "seized dozens of districts": a nationwide aggregate happens in the country
     if when is None and not perfect and ctx.article.published:
         date, precision, text = ctx.article.published, ctx.article.published_precision or "day", None
@@ -324,13 +327,13 @@ def _conjoined(ctx: Context, token: Token, place: Mention | None) -> list[Mentio
 def find_events(ctx: Context) -> list[Event]:
     """Return the events an article reports, one per happening (see kg.nlp.happenings)."""
     events: list[tuple[Token, Event]] = []
-    for token in ctx.doc:
-        kind = trigger_type(ctx, token)
-        if kind is not None:
-            event = _event(ctx, token, kind)
-            if event is not None:
-                events.append((token, event))
-                events.extend((token, replace(event, place=other)) for other in _conjoined(ctx, token, event.place))
+    kinds = {token.i: kind for token in ctx.doc if (kind := trigger_type(ctx, token)) is not None}
+    for index, kind in kinds.items():
+        token = ctx.doc[index]
+        event = _event(ctx, token, kind, triggers=kinds.keys())
+        if event is not None:
+            events.append((token, event))
+            events.extend((token, replace(event, place=other)) for other in _conjoined(ctx, token, event.place))
     verbs = {(token.i, event.type) for token, event in events if token.pos_ == "VERB"}
     verb_at = {token.i for token, _ in events if token.pos_ == "VERB"}
     events = [(token, event) for token, event in events if token.pos_ == "VERB" or not (any(

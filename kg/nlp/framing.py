@@ -7,6 +7,8 @@ from kg/data/events.json.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from spacy.tokens import Token
 
 from kg.model import Mention
@@ -15,8 +17,11 @@ from kg.nlp.context import AGENT_TYPES, PLACE_RANK, Context
 from kg.nlp.lexicon import events_lexicon as lexicon
 
 __all__ = ["COMPASS", "STATUS_ORDER", "SUBJECT_DEPS", "TERRITORY", "date_of", "frames", "generic", "goal",
-           "placeable", "reporting_clauses", "speaker", "status", "where_place"]
+           "placeable", "regional", "reporting_clauses", "speaker", "status", "where_place"]
 
+REGION_WORDS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "northern",
+                "southern", "eastern", "western", "northeastern", "northwestern", "southeastern", "southwestern",
+                "countryside", "region"}
 STATUS_ORDER = ("denied", "threatened", "planned", "hypothetical", "claimed")
 SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj", "expl"}
 TERRITORY = {"headquarters", "building", "office", "compound", "base", "airport", "airfield", "district", "city",
@@ -126,11 +131,13 @@ def goal(token: Token) -> bool:
     return verb.dep_ == "xcomp" and verb.head.lemma_.lower() in lexicon()["effort_verbs"]
 
 
-def placeable(token: Token, trigger: Token) -> bool:
-    """Tell whether a token of a trigger's phrase can name where it happened.
+def placeable(token: Token, trigger: Token, *, others: Collection[int] = ()) -> bool:
+    """Tell whether a token of a trigger's phrase or clauses can name where it happened.
 
     Not a party ("talks with the United States", "battles against the Taliban"), not the far end
-    of a distance ("70 kilometers from Kabul"), not the possessor of a body ("the country's spy agency").
+    of a distance ("70 kilometers from Kabul"), not the possessor of a body ("the country's spy
+    agency"), not the place of another trigger (`others`: "The attack on Qala-e Naw came as
+    authorities vowed to retake all districts").
     """
     lex = lexicon()
     node = token
@@ -145,10 +152,18 @@ def placeable(token: Token, trigger: Token) -> bool:
     for ancestor in token.ancestors:
         if ancestor.i == trigger.i:
             break
+        if ancestor.i in others:
+            return False
         if ancestor.dep_ == "prep" and ancestor.lower_ == "from" and (ancestor.head.lemma_.lower() in lex["distance_words"]
                                                                       or any(c.lemma_.lower() in lex["distance_words"] for c in ancestor.children)):
             return False
     return True
+
+
+def regional(region: list[Token]) -> bool:
+    """Tell whether a trigger's phrase places it in an unnamed region ("across towns in the north",
+    "in western provinces")."""
+    return any(t.lemma_.lower() in REGION_WORDS and t.dep_ in ("pobj", "amod", "compound", "conj") for t in region)
 
 
 def where_place(ctx: Context, token: Token) -> Mention | None:
