@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -512,8 +513,31 @@ COMMANDS = {"build": _build, "query": _query, "validate": _validate, "eval": _ev
             "wikidata": _wikidata, "push": _push, "merge": _merge}
 
 
+# Options that would put a secret on the command line (and `--pass…`, which argparse would expand to
+# --password-env); the options kg defines that only name where a secret is are allowed.
+_SECRET_OPTION = re.compile(r"^-.*(?:password|passwd|secret|token)|^--pass", re.IGNORECASE)
+_NAMES_A_SECRET = frozenset({"--password-env"})
+
+
+def _secret_option(argv: Sequence[str]) -> str | None:
+    """Return the first option in `argv` that would carry a password or token, else None."""
+    for token in argv:
+        if token == "--":
+            break
+        name = token.split("=", 1)[0]
+        if name not in _NAMES_A_SECRET and _SECRET_OPTION.search(name):
+            return name
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the kg command line and return its exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if (option := _secret_option(argv)) is not None:  # before argparse, whose errors repeat the arguments
+        _err(f"{option}: kg takes no password or token on the command line, where shell history, logs and the "
+             "process list keep it (its value was neither used nor shown); put it in an environment variable "
+             "and pass --password-env VARIABLE (kg push), or leave it out to be asked at a prompt")
+        return EXIT_ERROR
     parser = _parser()
     try:
         args = parser.parse_args(argv)

@@ -94,8 +94,11 @@ def _oxigraph_store(data: Dataset | Path, *, required: bool) -> Any:
         raise OutputError(
             f"{target}: no graph here; run `kg build --out {path}` first or pass --data"
         )
+    from kg.rdf import check_safe
+
     fmt = getattr(ox.RdfFormat, _RDF_FORMATS.get(target.suffix.lower(), "TURTLE"))
     try:
+        check_safe(target)  # pyoxigraph expands XML entities: refuse bombs and external entities first
         if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
             store.load(path=target, format=fmt)
         else:  # triples go into a graph named after the file, as kg.rdf.load does

@@ -5,10 +5,15 @@ Dari and Pashto names reach English news in many spellings: connectors vary
 "Hisamudin"), letters double. `fold` removes case and diacritics, `name_key`
 also drops connectors and separators, `skeleton` keeps only the consonant
 frame, which is only safe together with other evidence.
+
+Letters of other scripts ("کابل", "هرات province") stay in the key, and a slug
+holding them ends in a short hash of them, so names that differ only there never
+share an entity or an IRI.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
@@ -38,7 +43,7 @@ def name_key(text: str) -> str:
         if low.startswith(article):
             low = low[len(article):]
     low = re.sub(r"'s$", "", low)
-    parts = [p for p in re.split(r"[^0-9a-z]+", low) if p]
+    parts = _words(low)
     if len(parts) > 2:
         parts = [parts[0]] + [p for p in parts[1:-1] if p not in CONNECTORS] + [parts[-1]]
     return "".join(parts)
@@ -59,5 +64,32 @@ def skeleton(text: str) -> str:
 
 
 def slug(text: str) -> str:
-    """Return a readable IRI path segment for a label ("Qala-e-Naw" -> "qala-e-naw")."""
-    return re.sub(r"[^0-9a-z]+", "-", fold(text)).strip("-") or "x"
+    """Return an IRI path segment for a label: readable, with a hash for letters outside Latin.
+
+    "Qala-e-Naw" -> "qala-e-naw"; "کابل" -> "x-" and 12 hex digits of the SHA-256 of its
+    folded letters; "Ministry of قندهار" -> "ministry-of-x-…". So labels in any script get
+    different segments, and the same label (in any Unicode form or case) the same one.
+    """
+    low = fold(text)
+    readable = re.sub(r"[^0-9a-z]+", "-", low).strip("-")
+    words = _words(low)
+    if all(word.isascii() for word in words):
+        return readable or "x"
+    digest = hashlib.sha256(unicodedata.normalize("NFC", "-".join(words)).encode("utf-8")).hexdigest()[:12]
+    return f"{readable}-x-{digest}" if readable else f"x-{digest}"
+
+
+def _words(low: str) -> list[str]:
+    """Split folded text into runs of ASCII letters and digits and of letters and digits of other scripts.
+
+    Latin letters that folding leaves (ł, ß, ø) separate words, as they always have: only
+    other scripts (Arabic, Cyrillic, …) add words, so Latin keys and slugs stay as they were.
+    """
+    if low.isascii():
+        return [part for part in re.split(r"[^0-9a-z]+", low) if part]
+    return "".join(ch if ch.isalnum() and (ch.isascii() or not _latin(ch)) else " " for ch in low).split()
+
+
+@lru_cache(maxsize=4096)
+def _latin(ch: str) -> bool:
+    return "LATIN" in unicodedata.name(ch, "")

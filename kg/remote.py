@@ -12,6 +12,7 @@ import json
 import socket
 import urllib.error
 from typing import Any
+from urllib.parse import urlsplit
 
 import rdflib
 from rdflib.term import BNode, Literal, Node, URIRef
@@ -104,20 +105,23 @@ def construct(
     """Run a CONSTRUCT (or DESCRIBE) query and return the triples as a Graph.
 
     Turtle is requested (N-Triples is a subset of it): JSON-LD would lose
-    datatypes and language tags on some stores.
+    datatypes and language tags on some stores, and is refused, as its
+    `@context` could make kg fetch a URL or read a local file the server names.
 
     Raises:
-        StoreError: as for `select`, or when the answer is not parseable RDF.
+        StoreError: as for `select`, or when the answer is JSON-LD or not parseable RDF.
     """
     wrapper = _wrapper(endpoint, query, CONSTRUCT, timeout, user_agent, credentials)
     wrapper.setReturnFormat(TURTLE)
     result = _run(wrapper, endpoint, timeout)
     content_type = (result.info().get("content-type") or "text/turtle").split(";")[0].strip()
-    rdf_format = {
-        "application/rdf+xml": "xml",
-        "application/n-triples": "nt",
-        "application/ld+json": "json-ld",
-    }.get(content_type.lower(), "turtle")
+    if content_type.lower() in ("application/ld+json", "application/json"):
+        raise StoreError(
+            f"SPARQL endpoint {endpoint} answered with {content_type}, though kg asked for Turtle; kg "
+            "reads no JSON-LD from a server (its context could name files and URLs to fetch): "
+            "configure the endpoint to answer CONSTRUCT queries with text/turtle"
+        )
+    rdf_format = {"application/rdf+xml": "xml", "application/n-triples": "nt"}.get(content_type.lower(), "turtle")
     graph = rdflib.Graph()
     try:
         graph.parse(data=_read(result, endpoint, timeout), format=rdf_format)
@@ -164,6 +168,12 @@ def _wrapper(
     credentials: tuple[str, str] | None,
 ) -> SPARQLWrapper:
     """Configure a SPARQLWrapper for one POSTed query (long queries do not fit a URL)."""
+    parts = urlsplit(endpoint)
+    if parts.username is not None or parts.password is not None:  # never repeat such a URL: it holds them
+        raise EndpointAuthError(
+            "the SPARQL endpoint URL carries credentials (user:password@host): remove them; kg takes "
+            "a password only from --password-env VARIABLE or a prompt (kg push), never from a URL"
+        )
     wrapper = SPARQLWrapper(endpoint, agent=user_agent or _default_user_agent())
     wrapper.setMethod(POST)
     # setTimeout() truncates to int, and a 0 would mean no timeout at all.
@@ -180,6 +190,7 @@ def _wrapper(
 
 def _run(wrapper: SPARQLWrapper, endpoint: str, timeout: float) -> Any:
     """Send the query and map every failure to one StoreError line."""
+    sent = getattr(wrapper, "user", None) is not None  # credentials went with the request
     try:
         return wrapper.query()
     except SPARQLWrapperException as exc:
@@ -190,9 +201,9 @@ def _run(wrapper: SPARQLWrapper, endpoint: str, timeout: float) -> Any:
             "URITooLong": 414,
             "EndPointInternalError": 500,
         }.get(type(exc).__name__)
-        raise _http_error(endpoint, status, _wrapped_body(exc)) from None
+        raise _http_error(endpoint, status, _wrapped_body(exc), sent=sent) from None
     except urllib.error.HTTPError as exc:
-        raise _http_error(endpoint, exc.code, _safe_body(exc)) from None
+        raise _http_error(endpoint, exc.code, _safe_body(exc), sent=sent) from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, TimeoutError):
             raise _timeout(endpoint, timeout) from None
@@ -218,12 +229,19 @@ def _read(result: Any, endpoint: str, timeout: float) -> bytes:
         ) from None
 
 
-def _http_error(endpoint: str, status: int | None, body: bytes | None) -> StoreError:
+def _http_error(endpoint: str, status: int | None, body: bytes | None, *, sent: bool) -> StoreError:
     """Describe an HTTP error status, quoting the server's reason when it gave one."""
+    if status in (401, 403) and sent:
+        return EndpointAuthError(
+            f"SPARQL endpoint {endpoint} refused the credentials (HTTP {status}): an authentication "
+            "problem; check --user and the password in the --password-env variable, and that the "
+            "account may read graphs"
+        )
     if status in (401, 403):
         return EndpointAuthError(
-            f"SPARQL endpoint {endpoint} refused the request (HTTP {status}): "
-            "authentication failed or is required; check the user name and password"
+            f"SPARQL endpoint {endpoint} requires authentication (HTTP {status}) and kg sent no "
+            "credentials: query an endpoint open to anonymous reads (kg query --endpoint sends "
+            "none; kg push sends --user NAME with the password in --password-env VARIABLE)"
         )
     reason = _first_line(body.decode("utf-8", "replace")) if body else ""
     if status == 400:

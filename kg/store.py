@@ -17,6 +17,7 @@ import getpass
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -209,7 +210,9 @@ def read_password(variable: str | None, *, user: str | None) -> str | None:
         value = os.environ.get(variable)
         if value is not None:
             return value
-        hint = f"environment variable {variable} is not set: export it with the password"
+        # A value unlike an environment variable's name may be the password itself: never repeat it.
+        shown = variable if re.fullmatch(r"[A-Z_][A-Z0-9_]*", variable) else "named by --password-env"
+        hint = f"environment variable {shown} is not set: export it with the password"
     else:
         hint = "no password given: pass --password-env VARIABLE naming an environment variable"
     if not sys.stdin.isatty():

@@ -7,19 +7,24 @@ never a reason to skip.
 
 Use them from a test module with `from tests.servers import oxigraph, virtuoso`
 (`query_oxigraph` and `query_virtuoso` are second, separate stores for the query tests).
+`answering` runs a real local HTTP endpoint that gives every request one fixed answer
+(a 401, a 403, a body of some content type), for the faults a real store will not produce.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -194,6 +199,41 @@ Charset = UTF-8
     )
     _wait_ready(server, timeout=90)
     return server
+
+
+class _FixedAnswer(BaseHTTPRequestHandler):
+    """A SPARQL endpoint giving every request the same answer (the server's status, headers, body), counting them."""
+
+    def do_POST(self) -> None:  # the http.server API names it
+        self.server.hits += 1  # type: ignore[attr-defined]
+        self.send_response(self.server.status)  # type: ignore[attr-defined]
+        for name, value in self.server.headers.items():  # type: ignore[attr-defined]
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(self.server.body)))  # type: ignore[attr-defined]
+        self.end_headers()
+        self.wfile.write(self.server.body)  # type: ignore[attr-defined]
+
+    do_GET = do_POST
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def answering(
+    status: int, body: bytes = b"", headers: dict[str, str] | None = None
+) -> Iterator[tuple[ThreadingHTTPServer, str]]:
+    """Run a real local SPARQL endpoint giving every request this answer; yield it and its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FixedAnswer)
+    server.hits, server.status, server.body = 0, status, body  # type: ignore[attr-defined]
+    challenge = {"WWW-Authenticate": 'Basic realm="sparql"'} if status == 401 else {}
+    server.headers = headers or challenge  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server, f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 _RUNNING: dict[str, Server] = {}

@@ -18,19 +18,17 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from rdflib import XSD, Dataset, Graph, Literal
 
-from kg import queries, rdf, remote
+from kg import engines, queries, rdf, remote
 from kg.articles import Problem, load
 from kg.cli import main
 from kg.config import Settings
-from kg.errors import OutputError
+from kg.errors import OutputError, StoreError
 from kg.htmltext import read_html
 from kg.nlp import Extractor
 from kg.pipeline import assemble
@@ -269,6 +267,21 @@ def test_an_xml_bomb_is_refused_before_any_parser_expands_it(tmp_path):
     assert Literal("before http://example.org/ after") in set(rdf.load(plain).objects())
 
 
+def test_the_fast_query_engine_refuses_an_xml_bomb_before_loading_it(tmp_path, capsys):
+    levels = "\n".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 7))
+    path = rdfxml(tmp_path, f'<!ENTITY l0 "lol">\n{levels}\n<!ENTITY e "&l6;">')  # 3 MB once expanded
+    started = time.perf_counter()
+    with pytest.raises(OutputError, match="entity built from other entities"):  # pyoxigraph would expand it
+        queries.run(queries.find("entities"), data=path, engine="pyoxigraph")
+    assert main(["query", "entities", "--data", str(path)]) == 2  # "auto" tries pyoxigraph on a file first
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "shape of an XML bomb" in err and "lollol" not in err
+    assert time.perf_counter() - started < 5
+    plain = rdfxml(tmp_path, '<!ENTITY e "http://example.org/">')  # an entity as a shorthand still loads
+    got = engines.evaluate("SELECT ?o WHERE { ?s ?p ?o }", plain, {}, where="test", engine="pyoxigraph")
+    assert got.engine == "pyoxigraph" and got.rows == [{"o": Literal("before http://example.org/ after")}]
+
+
 def test_jsonld_with_a_remote_context_is_refused(tmp_path):
     context = tmp_path / "context.jsonld"
     context.write_text(json.dumps({"@context": {"label": f"http://example.org/{SECRET}"}}), encoding="utf-8")
@@ -279,13 +292,46 @@ def test_jsonld_with_a_remote_context_is_refused(tmp_path):
     assert SECRET not in str(refused.value)
 
 
-def test_passwords_never_go_on_the_command_line(capsys):
+PUSH = ["push", "--data", "out", "--store", "oxigraph", "--url", "http://127.0.0.1:9", "--user", "dba"]
+
+
+@pytest.mark.parametrize("typed", [["--password", SECRET], [f"--password={SECRET}"], ["--pass", SECRET],
+                                   ["--passwd", SECRET], ["--api-token", SECRET], ["--secret", SECRET]])
+def test_a_password_typed_on_the_command_line_is_refused_and_never_shown(capsys, typed):
+    for argv in (PUSH + typed, ["link", *typed], ["wikidata", "refresh", *typed], ["buidl", *typed]):
+        assert main(argv) == 2
+        out, err = capsys.readouterr()
+        assert SECRET not in out + err and err.count("\n") == 1, argv  # argparse would repeat it
+        assert f"kg: {typed[0].split('=')[0]}: kg takes no password or token on the command line" in err
+        assert "pass --password-env VARIABLE (kg push), or leave it out to be asked at a prompt" in err
+
+
+def test_an_endpoint_answering_jsonld_cannot_make_kg_read_a_local_file(tmp_path):
+    context = tmp_path / "context.jsonld"
+    context.write_text(json.dumps({"@context": {"label": f"http://example.org/{SECRET}"}}), encoding="utf-8")
+    body = json.dumps({"@context": context.as_uri(), "@id": "http://example.org/a", "label": "x"}).encode()
+    refused = pytest.raises(StoreError, match="answered with application/ld[+]json, though kg asked for Turtle")
+    with servers.answering(200, body, {"Content-Type": "application/ld+json"}) as (_, url), refused as got:
+        remote.construct(url, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")  # rdflib would read the file
+    assert SECRET not in str(got.value)
+
+
+def test_passwords_never_go_on_the_command_line(capsys, monkeypatch):
     assert main(["push", "--help"]) == 0
     help_text = capsys.readouterr().out
     assert "--password-env" in help_text and re.search(r"--password(?!-env)\b", help_text) is None
-    assert main(["push", "--data", "out", "--store", "oxigraph", "--url", "http://127.0.0.1:9", "--password", "x"]) == 2
+    monkeypatch.delenv("KG_TEST_PASSWORD", raising=False)
+    assert main([*PUSH, "--password-env", "KG_TEST_PASSWORD"]) == 2  # no terminal to prompt on under pytest
+    assert "environment variable KG_TEST_PASSWORD is not set" in capsys.readouterr().err
+    assert main([*PUSH, "--password-env", SECRET]) == 2  # the password itself where its variable's name goes
+    err = capsys.readouterr().err
+    assert SECRET not in err and "environment variable named by --password-env is not set" in err
     readme = (ROOT / "README.md").read_text("utf-8")
-    assert re.search(r"--password(?!-env)\b|://[^/\s:@]+:[^/\s@]+@", readme) is None
+    examples = [m.group().strip("` ") for m in re.finditer(r"^\s*kg \w.*$|`kg \w[^`]*`", readme, flags=re.MULTILINE)]
+    assert len(examples) > 20 and any("--password-env" in line for line in examples)
+    secret = re.compile(r"--(?!password-env\b)[\w-]*(?:password|passwd|secret|token)|--pass\b")
+    assert [line for line in examples if secret.search(line)] == []
+    assert re.search(r"://[^/\s:@]+:[^/\s@]+@", readme) is None
 
 
 
@@ -310,34 +356,37 @@ def test_pushed_labels_arrive_as_they_are_through_sparql_update(tmp_path, oxigra
     assert HOSTILE_OUTLET in {str(row["label"]) for row in everything[1]}
 
 
-class _WantsCredentials(BaseHTTPRequestHandler):
-    """A SPARQL endpoint that answers every request with 401 Unauthorized, counting them."""
-
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
-        self.server.hits += 1  # type: ignore[attr-defined]
-        self.send_response(401)
-        self.send_header("WWW-Authenticate", 'Basic realm="sparql"')
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    do_GET = do_POST
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def test_a_linking_endpoint_that_wants_credentials_is_asked_once_and_named(tmp_path, monkeypatch, capsys):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _WantsCredentials)
-    server.hits = 0  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+@pytest.mark.parametrize("status, what", [(401, "wants credentials (HTTP 401 Unauthorized)"),
+                                          (403, "refused access (HTTP 403 Forbidden")])
+def test_a_linking_endpoint_that_wants_credentials_is_asked_once_and_named(tmp_path, monkeypatch, capsys,
+                                                                           status, what):
     monkeypatch.setenv("KG_CACHE", str(tmp_path / "cache"))
-    try:
+    with servers.answering(status) as (server, url):
         code = main(["build", str(HOSTILE / "good-kunduz.txt"), "--out", str(tmp_path / "out"), "--endpoint", url])
-    finally:
-        server.shutdown()
-        server.server_close()
     err = capsys.readouterr().err
     assert code == 2 and server.hits == 1  # a refusal is not retried
-    assert err.count("\n") == 1 and url in err and "Unauthorized" in err and "Traceback" not in err
+    assert err.count("\n") == 1 and f"SPARQL endpoint {url} {what}" in err and "Traceback" not in err
+    assert "kg sends no credentials to a linking endpoint" in err and "--offline" in err and "kg bug" not in err
     assert not (tmp_path / "out" / "graph.trig").exists()  # nothing half-built was written
+
+
+def test_link_and_query_name_an_authentication_problem_and_its_fix(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KG_CACHE", str(tmp_path / "cache"))
+    with servers.answering(401) as (_, url):
+        assert main(["link", str(HOSTILE / "good-kunduz.txt"), "--endpoint", url]) == 2
+        linked = capsys.readouterr()
+        assert main(["query", "entities", "--endpoint", url]) == 2
+        queried = capsys.readouterr().err
+    assert linked.out == "" and f"{url} wants credentials (HTTP 401 Unauthorized)" in linked.err
+    assert "run with --offline to link from the bundled snapshot" in linked.err
+    assert f"{url} requires authentication (HTTP 401) and kg sent no credentials" in queried
+    assert queried.count("\n") == 1 and "check the user name" not in queried
+
+
+def test_credentials_written_into_an_endpoint_url_are_refused_and_never_shown(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KG_CACHE", str(tmp_path / "cache"))
+    url = f"http://reader:{SECRET}@127.0.0.1:9/sparql"
+    assert main(["link", str(HOSTILE / "good-kunduz.txt"), "--endpoint", url]) == 2
+    assert main(["query", "entities", "--endpoint", url]) == 2
+    err = capsys.readouterr().err
+    assert err.count("the SPARQL endpoint URL carries credentials") == 2 and SECRET not in err

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
+import json
 import random
 import re
 import shutil
@@ -33,8 +34,11 @@ from kg.articles import MAX_CHARS, Problem, load, parse
 from kg.cli import main
 from kg.config import Settings
 from kg.errors import InputError
+from kg.keys import slug
+from kg.model import Article, Extraction, Mention, Provenance
 from kg.nlp import Extractor, pieces
 from kg.pipeline import assemble
+from kg.resolve import resolve
 from kg.vocab import KG
 from tests.conftest import SEEDS
 
@@ -195,6 +199,53 @@ def test_labels_that_break_turtle_ntriples_and_sparql_survive_every_format(hosti
         assert HOSTILE_OUTLET in {str(o) for o in graph.objects(None, RDFS.label)}, name
         titles = {str(o) for o in graph.objects(None, DCTERMS.title)}
         assert 'He said "stop" \\ then left } > <script>\nsecond line' in titles, name
+
+
+# --- names in other scripts --------------------------------------------------------------------
+
+# Dari names as English news may quote them: two cities, two outlets ("Tolo News", "Ariana News").
+KABUL, HERAT, KANDAHAR = "کابل", "هرات", "قندهار"
+OUTLETS = {"tolo.txt": "طلوع نیوز", "ariana.txt": "آریانا نیوز"}
+
+
+def test_names_in_other_scripts_get_slugs_of_their_own_and_latin_slugs_stay():
+    assert slug(KABUL) != slug(HERAT) and slug(KABUL).startswith("x-")
+    assert slug(KABUL) == slug(unicodedata.normalize("NFD", KABUL)) == slug(" کابُل ")  # Unicode form, harakat
+    assert slug("Ministry of " + KABUL) != slug("Ministry of " + HERAT)
+    assert slug("Ministry of " + KABUL).startswith("ministry-of-x-")
+    latin = {"Qala-e-Naw": "qala-e-naw", "Mazār-i Sharīf": "mazar-i-sharif", "Joe Biden": "joe-biden",
+             "Łódź": "odz", "???": "x", "": "x"}  # as kg has always minted them
+    assert {label: slug(label) for label in latin} == latin
+
+
+def test_places_named_in_dari_stay_apart():
+    text = f"Fighting reached {KABUL} and {HERAT}; people of {KABUL} fled to {HERAT} province and {KANDAHAR} province."
+    spans = [m.span() for m in re.finditer(f"(?:{HERAT}|{KANDAHAR}) province|{KABUL}|{HERAT}", text)]
+    mentions = tuple(Mention(text[a:b], "City", Provenance("a1", a, b, text, "test")) for a, b in spans)
+    entities, _ = resolve([Extraction(Article("a1", "a1.txt", text), mentions)])
+    got = {e.label: len(e.mentions) for e in entities}  # before: two entities, "city/x" and "city/province"
+    assert got == {KABUL: 2, HERAT: 1, f"{HERAT} province": 1, f"{KANDAHAR} province": 1}
+    assert len({e.key for e in entities}) == 4
+
+
+def test_outlets_named_in_dari_get_an_entity_each_and_the_same_bytes_each_time(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for number, name in enumerate(OUTLETS):
+        (folder / name).write_text(f"Taliban fighters attacked Kunduz city on day {number}, officials said.", "utf-8")
+    (folder / "metadata.json").write_text(json.dumps({n: {"outlet": o} for n, o in OUTLETS.items()}), "utf-8")
+    outputs = []
+    for run in ("one", "two"):
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert main(["build", str(folder), "--out", str(tmp_path / run), "--no-cache", "--format", "nq"]) == 0
+        outputs.append((tmp_path / run / "graph.nq").read_bytes())
+    assert outputs[0] == outputs[1]
+    dataset = rdf.load(tmp_path / "one")
+    outlet_of = {str(dataset.value(article, KG.sourcePath)): dataset.value(article, KG.outlet)
+                 for article in set(dataset.subjects(KG.outlet, None))}
+    assert len(set(outlet_of.values())) == 2  # before: both articles credited to one "mediaorganization/x"
+    for name, outlet in OUTLETS.items():
+        assert str(dataset.value(outlet_of[name], RDFS.label)) == outlet
 
 
 # --- long texts -------------------------------------------------------------------------------

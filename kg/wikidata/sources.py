@@ -20,12 +20,18 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperException
+from SPARQLWrapper.SPARQLExceptions import (
+    EndPointInternalError,
+    EndPointNotFound,
+    SPARQLWrapperException,
+    Unauthorized,
+)
 
 from kg.config import user_agent
 from kg.errors import LinkError
@@ -177,6 +183,16 @@ class EndpointUnavailable(LinkError):
         self.what = what
 
 
+class EndpointAuthError(LinkError):
+    """The endpoint asked for credentials or refused access (HTTP 401 or 403): linking stops, nothing is built."""
+
+
+# What to do when an endpoint wants credentials: the linker sends none (Wikidata needs none).
+_ANONYMOUS = ("kg sends no credentials to a linking endpoint: point --endpoint (or $KG_WIKIDATA_ENDPOINT) at one "
+              "that answers anonymous queries, such as https://query.wikidata.org/sparql, or run with --offline "
+              "to link from the bundled snapshot")
+
+
 class Endpoint:
     """A SPARQL endpoint (by default the Wikidata Query Service) spoken to through SPARQLWrapper."""
 
@@ -204,6 +220,9 @@ class Endpoint:
             agent: User-Agent header (kg's descriptive one by default).
             sleep: how to wait (tests may pass a recorder).
         """
+        parts = urlsplit(url)
+        if parts.username is not None or parts.password is not None:  # never repeat such a URL: it holds them
+            raise EndpointAuthError(f"the SPARQL endpoint URL carries credentials (user:password@host); {_ANONYMOUS}")
         self.url = url
         self.name = f"endpoint {url}"
         self.timeout = timeout
@@ -247,7 +266,13 @@ class Endpoint:
         return [{n: row[i] for i, n in enumerate(names) if row[i] is not None} for row in result]
 
     def _send(self, query: str, fmt: str) -> bytes:
-        """POST one query, retrying 429 and 5xx answers; raise EndpointUnavailable when it cannot succeed."""
+        """POST one query, retrying 429 and 5xx answers.
+
+        Raises:
+            EndpointAuthError: HTTP 401 or 403 (the linker sends no credentials): linking stops.
+            EndpointUnavailable: unreachable, or still failing; the linker falls back to the snapshot.
+            LinkError: the endpoint rejected the query text itself (HTTP 400 or 414).
+        """
         for attempt in range(1, self.attempts + 1):
             wrapper = SPARQLWrapper(self.url, agent=self.agent)
             wrapper.setMethod(POST)
@@ -261,7 +286,11 @@ class Endpoint:
                 status, wait = exc.code, _retry_after(exc.headers.get("Retry-After"))
             except EndPointInternalError:
                 status, wait = 500, None
-            except SPARQLWrapperException as exc:
+            except Unauthorized:
+                status, wait = 401, None
+            except EndPointNotFound:
+                status, wait = 404, None
+            except SPARQLWrapperException as exc:  # 400 and 414: the endpoint refused the query text itself
                 raise LinkError(f"SPARQL endpoint {self.url} refused a linking query "
                                 f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
                                 "check the endpoint URL, or report the query as a kg bug") from None
@@ -269,8 +298,13 @@ class Endpoint:
                 raise self._down(exc.reason) from None
             except OSError as exc:  # a timeout or a reset while reading
                 raise self._down(exc) from None
+            if status in (401, 403):
+                what = "wants credentials (HTTP 401 Unauthorized)" if status == 401 else \
+                    "refused access (HTTP 403 Forbidden: an authentication or access-policy refusal)"
+                raise EndpointAuthError(f"SPARQL endpoint {self.url} {what}; {_ANONYMOUS}")
             if status not in RETRY_STATUSES:
-                raise EndpointUnavailable(f"SPARQL endpoint {self.url} refused the request (HTTP {status})",
+                what = "has no SPARQL service at that URL" if status == 404 else "refused the request"
+                raise EndpointUnavailable(f"SPARQL endpoint {self.url} {what} (HTTP {status})",
                                           "check the endpoint URL or use --offline")
             if attempt == self.attempts:
                 break
