@@ -107,10 +107,10 @@ def assemble(extractions: Sequence[Extraction], *, settings: Settings,
 def _map(resolution: Resolution, records: Iterable[Extraction], *, sink: MemorySink | StreamSink, base: str) -> None:
     """Hand the sink the entity graph, then each article's metadata and named graph, in input order."""
     minter = Minter(base)
-    sink.add(Mapper(minter=minter, entity_of={}).entities(resolution.entities))
+    sink.add(Mapper(minter=minter, entity_of={}, n3=sink.n3).entities(resolution.entities))
     for extraction in records:
         extraction = replace(extraction, holdings=resolution.holdings(extraction))
-        mapper = Mapper(minter=minter, entity_of=resolution.entity_of(extraction))
+        mapper = Mapper(minter=minter, entity_of=resolution.entity_of(extraction), n3=sink.n3)
         sink.add(mapper.article_metadata(extraction.article, resolution.outlets))
         sink.graph(minter.graph(extraction.article.id), mapper.extraction(extraction))
 

@@ -53,8 +53,11 @@ def new_dataset(base: str) -> Dataset:
 
 def add_quads(dataset: Dataset, quads: Iterable[tuple]) -> None:
     """Add quads (s, p, o, graph IRI) to the dataset."""
+    name, graph = None, None
     for s, p, o, g in quads:
-        dataset.graph(URIRef(g)).add((s, p, o))
+        if graph is None or (g is not name and g != name):  # quads come grouped by graph
+            name, graph = g, dataset.graph(URIRef(g))
+        graph.add((s, p, o))
 
 
 def merged(dataset: Dataset) -> Graph:

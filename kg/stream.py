@@ -24,6 +24,7 @@ from rdflib.plugins.serializers.nquads import _nq_row
 
 from kg import rdf
 from kg.errors import ConfigError, OutputError
+from kg.mapping import N3
 from kg.model import Extraction
 
 STREAM_ABOVE = 50  # articles: bigger builds stream their output unless told otherwise
@@ -56,6 +57,8 @@ class Spool:
 class MemorySink:
     """Collect quads in an rdflib Dataset and write every format with `kg.rdf.write`."""
 
+    n3 = False  # takes rdflib terms (kg.mapping.Mapper(n3=False))
+
     def __init__(self, base: str) -> None:
         """Start an empty Dataset with kg's prefixes."""
         self.dataset = rdf.new_dataset(base)
@@ -74,6 +77,9 @@ class MemorySink:
 
 
 def _row(quad: tuple) -> str:
+    """Return a quad's N-Quads line: rdflib's, or the terms joined when they are N3 already."""
+    if type(quad[0]) is N3:
+        return "%s %s %s %s .\n" % quad
     return _nq_row(quad[:3], quad[3])
 
 
@@ -82,12 +88,13 @@ def _triple(line: str, graph_n3: str) -> str:
     return line[: len(line) - len(graph_n3) - 4] + " .\n"
 
 
-def _graph_of(line: str) -> str:
-    return line[line.rindex(" <", 0, len(line) - 3) + 1: -3]
-
-
 class StreamSink:
-    """Sorted N-Quads through an external sort; TriG from per-graph blocks (see the module doc)."""
+    """Sorted N-Quads through an external sort; TriG from per-graph blocks (see the module doc).
+
+    It takes quads of rdflib terms or, cheaper, of N3 strings (kg.mapping.Mapper(n3=True)).
+    """
+
+    n3 = True  # prefers N3 terms
 
     def __init__(self, work: Path, *, shared: URIRef, run_chars: int = RUN_CHARS) -> None:
         """Keep runs and blocks under `work`; `shared` is the one graph filled through `add`."""
@@ -98,6 +105,7 @@ class StreamSink:
         self.blocks_path = work / "blocks.trig"
         self.blocks = open(self.blocks_path, "wb")  # noqa: SIM115 - closed in close
         self.index: list[tuple[str, int, int]] = []
+        self._shared_end = f" {self.shared} .\n"
 
     def _add_line(self, line: str) -> None:
         self.buffer.append(line)
@@ -126,7 +134,7 @@ class StreamSink:
         """Take quads of the shared graph (entities, article metadata)."""
         for quad in quads:
             line = _row(quad)
-            if not line.endswith(f" {self.shared} .\n"):
+            if not line.endswith(self._shared_end):
                 raise ValueError(f"StreamSink.add takes quads of {self.shared} only, got {line.strip()}")
             self._add_line(line)
 
@@ -166,19 +174,21 @@ class StreamSink:
                 handle, temporary = tempfile.mkstemp(prefix=f".{fmt}.", suffix=".tmp", dir=folder)
                 files[fmt] = (Path(temporary), os.fdopen(handle, "w", encoding="utf-8", errors="replace", newline="\n"))
             previous_triple = None
+            write_nq = files["nq"][1].write if "nq" in files else None
+            write_triple = [files[fmt][1].write for fmt in ("ttl", "nt") if fmt in files]
+            write_shared, shared = files["shared"][1].write, self.shared
             for line in self._sorted():
-                if "nq" in files:
-                    files["nq"][1].write(line)
-                graph = _graph_of(line)
-                triple = _triple(line, graph)
+                if write_nq is not None:
+                    write_nq(line)
+                cut = line.rindex(" <", 0, len(line) - 3)  # where the graph term starts
+                triple = line[:cut] + " .\n"
                 if triple != previous_triple:  # equal triples of different graphs are adjacent
                     triples += 1
-                    for fmt in ("ttl", "nt"):
-                        if fmt in files:
-                            files[fmt][1].write(triple)
+                    for write in write_triple:
+                        write(triple)
                     previous_triple = triple
-                if graph == self.shared:
-                    files["shared"][1].write(triple)
+                if line[cut + 1:-3] == shared:
+                    write_shared(triple)
             files["shared"][1].close()
             self._write_trig(files["trig"][1], files["shared"][0])
             for _, stream in files.values():

@@ -18,7 +18,7 @@ from typing import Any
 from spacy.tokens import Doc
 
 from kg.model import Article, Extraction, Mention, Provenance
-from kg.nlp.entities import Found, recognise
+from kg.nlp.entities import Found, recognise, tokens
 from kg.nlp.model import load_model, model_id
 from kg.nlp.relations import find_claims
 
@@ -119,19 +119,24 @@ def _joined(article: Article, parts: list[tuple[int, Extraction]]) -> Extraction
                       holdings=every("holdings"), events=every("events"))
 
 
-def _mention(doc: Doc, found: Found, article: Article) -> Mention:
+def _mention(doc: Doc, found: Found, article: Article, text: str, sentences: dict[int, str]) -> Mention:
+    """Make a Mention; `text` is doc.text, `sentences` caches sentence texts by start token."""
     span = doc[found.start:found.end]
+    sent = span.sent
+    sentence = sentences.get(sent.start)
+    if sentence is None:  # a Span's text is the Doc's text between its character offsets
+        sentence = sentences[sent.start] = text[sent.start_char:sent.end_char].strip()
     provenance = Provenance(
         article_id=article.id,
         start=span.start_char,
         end=span.end_char,
-        sentence=span.sent.text.strip(),
+        sentence=sentence,
         extractor=found.extractor,
         confidence=_CONFIDENCE.get(found.strength, 0.7),
     )
     entry = found.entry
     return Mention(
-        text=span.text,
+        text=text[span.start_char:span.end_char],
         type=found.type,
         provenance=provenance,
         gazetteer_id=entry.gid if entry else None,
@@ -142,7 +147,8 @@ def _mention(doc: Doc, found: Found, article: Article) -> Mention:
 def extraction(doc: Doc, article: Article) -> Extraction:
     """Turn one parsed article into an Extraction."""
     found = recognise(doc)
-    mentions = tuple(_mention(doc, f, article) for f in found)
+    text, sentences = tokens(doc).text, {}
+    mentions = tuple(_mention(doc, f, article, text, sentences) for f in found)
     by_start = {f.start: m for f, m in zip(found, mentions)}
     relations, holdings, events = find_claims(doc, article, found, by_start)
     return Extraction(article=article, mentions=mentions, relations=relations, holdings=holdings, events=events)

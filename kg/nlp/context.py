@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span, Token
 from kg.dates import When, anchor_with_precision, resolve
 from kg.model import Article, Mention, Provenance
 from kg.nlp import gazetteer
-from kg.nlp.entities import Found
+from kg.nlp.entities import Found, tokens
 
 AGENT_TYPES = frozenset({"Person", "Organization", "ArmedGroup", "GovernmentBody", "SecurityForce", "MilitaryUnit",
                          "MediaOrganization", "InternationalOrganization", "PoliticalBody", "Country"})
@@ -51,6 +51,23 @@ class Context:
             for i in range(f.start, f.end):
                 self.owner[i] = index
         self.anchor, self.precision = anchor_with_precision(self.article.published)
+        self._sentences: dict[int, str] = {}
+        self._spans: dict[tuple[int, int], Span] = {}
+        self._ents: tuple[Span, ...] | None = None
+        self._sentence_ents: dict[int, list[Span]] = {}
+
+    @property
+    def text(self) -> str:
+        """Return the Doc's text (spaCy joins every token's text each time `doc.text` is read)."""
+        return tokens(self.doc).text
+
+    def sentence(self, span: Span) -> str:
+        """Return the stripped text of the sentence a span starts in (cached per sentence)."""
+        sent = span.sent
+        found = self._sentences.get(sent.start)
+        if found is None:  # a Span's text is the Doc's text between its character offsets
+            found = self._sentences[sent.start] = self.text[sent.start_char:sent.end_char].strip()
+        return found
 
     def at(self, token: Token | int) -> Mention | None:
         """Return the mention covering a token, if any."""
@@ -59,13 +76,46 @@ class Context:
 
     def within(self, tokens, types=None) -> list[Mention]:
         """Return the distinct mentions covering any of the tokens, in text order."""
+        owner, mentions = self.owner, self.mentions
+        positions = range(tokens.start, tokens.end) if isinstance(tokens, Span) else sorted(t.i for t in tokens)
         seen, out = set(), []
-        for token in sorted(tokens, key=lambda t: t.i):
-            m = self.at(token)
-            if m is not None and id(m) not in seen and (types is None or m.type in types):
+        for i in positions:
+            index = owner[i]
+            if index is None:
+                continue
+            m = mentions[index]
+            if id(m) not in seen and (types is None or m.type in types):
                 seen.add(id(m))
                 out.append(m)
         return out
+
+    def sentence_ents(self, token: Token) -> list[Span]:
+        """Return `token.sent.ents` (the entities in the token's sentence) from one reading of `doc.ents`.
+
+        spaCy builds every entity Span of the Doc each time `Span.ents` is read.
+        """
+        sent = token.sent
+        found = self._sentence_ents.get(sent.start)
+        if found is None:
+            if self._ents is None:
+                self._ents = self.doc.ents
+            found = []
+            for ent in self._ents:  # as Span.ents: from the sentence start, until one ends past it
+                if ent.start >= sent.start:
+                    if ent.end <= sent.end:
+                        found.append(ent)
+                    else:
+                        break
+            self._sentence_ents[sent.start] = found
+        return list(found)
+
+    def span(self, mention: Mention) -> Span:
+        """Return the tokens of a mention (`doc.char_span(..., alignment_mode="expand")`, made once)."""
+        key = (mention.start, mention.end)
+        found = self._spans.get(key)
+        if found is None:
+            found = self._spans[key] = self.doc.char_span(mention.start, mention.end, alignment_mode="expand")
+        return found
 
     def country(self, code: str) -> Mention | None:
         """Return the article's first mention of the country with this ISO code."""
@@ -112,7 +162,7 @@ class Context:
     def provenance(self, span: Span, extractor: str, confidence: float = 0.7) -> Provenance:
         """Return provenance for a span of this article."""
         return Provenance(article_id=self.article.id, start=span.start_char, end=span.end_char,
-                          sentence=span.sent.text.strip(), extractor=extractor, confidence=confidence)
+                          sentence=self.sentence(span), extractor=extractor, confidence=confidence)
 
     def when(self, text: str) -> When | None:
         """Resolve a date expression against the article's publication date."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from kg.dates import MONTHS, WEEKDAYS
 from kg.keys import fold, name_key
@@ -68,105 +68,149 @@ def _name_token(token) -> bool:
     return (token.is_title or (token.is_upper and len(token) > 1)) and (token.is_alpha or "-" in token.text)
 
 
-def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
-    while start < end and (doc[start].lower_ in ("the", "'s") or doc[start].is_punct):
+_RUN_CONNECTORS = CONNECTORS - {"of"}
+_KEYWORD_POS = ("PROPN", "PUNCT", "X", "ADP", "NOUN")
+
+
+class Tokens:
+    """Per-token arrays of one Doc, read once (see `tokens`): each `doc[i]` builds a new Token object,
+    each `Span.text` joins its tokens, and `Doc.text` joins them all, every time.
+
+    `text_of(start, end)` equals `doc[start:end].text` (a Span's text is the Doc's text from its
+    first token's offset to its last token's end), and `text` equals `doc.text`.
+    """
+
+    def __init__(self, doc: Doc) -> None:
+        tokens = list(doc)
+        self.n = len(tokens)  # no reference to the Doc: it keeps this object in its user_data
+        self.texts = [t.text for t in tokens]
+        self.lowers = [t.lower_ for t in tokens]
+        self.starts = [t.idx for t in tokens]
+        self.ends = [start + len(text) for start, text in zip(self.starts, self.texts)]
+        self.spaced = [bool(t.whitespace_) for t in tokens]
+        self.punct = [t.is_punct for t in tokens]
+        self.alpha = [t.is_alpha for t in tokens]
+        self.names = [_name_token(t) for t in tokens]
+        self.pos = [t.pos_ for t in tokens]
+        self.ent_types = [t.ent_type_ for t in tokens]
+        self.sent_starts = [t.is_sent_start for t in tokens]
+        self.text = "".join([text + " " if spaced else text for text, spaced in zip(self.texts, self.spaced)])
+
+    def text_of(self, start: int, end: int) -> str:
+        """Return `doc[start:end].text` for 0 <= start (end is clipped to the Doc, as slicing does)."""
+        end = min(end, self.n)
+        return self.text[self.starts[start]:self.ends[end - 1]] if start < end else ""
+
+
+_TOKENS = "kg_tokens"  # Doc.user_data key of the Doc's Tokens
+
+
+def tokens(doc: Doc) -> Tokens:
+    """Return the Doc's token arrays, made at the first call and kept in `doc.user_data`."""
+    found = doc.user_data.get(_TOKENS)
+    if found is None:
+        found = doc.user_data[_TOKENS] = Tokens(doc)
+    return found
+
+
+def _trim(view: Tokens, start: int, end: int) -> tuple[int, int]:
+    lowers, punct = view.lowers, view.punct
+    while start < end and (lowers[start] in ("the", "'s") or punct[start]):
         start += 1
-    while end > start and (doc[end - 1].lower_ in ("'s", "’s", "'") or doc[end - 1].is_punct):
+    while end > start and (lowers[end - 1] in ("'s", "’s", "'") or punct[end - 1]):
         end -= 1
     return start, end
 
 
-def _extend(doc: Doc, start: int, end: int) -> tuple[int, int]:
+def _extend(view: Tokens, start: int, end: int) -> tuple[int, int]:
     """Grow a span over hyphen-joined name parts ("Mazar" -> "Mazar-e-Sharif")."""
-    while end + 1 < len(doc) and doc[end].text == "-" and not doc[end].whitespace_ == " " and not doc[end - 1].whitespace_:
+    n, texts, names, spaced = view.n, view.texts, view.names, view.spaced
+    while end + 1 < n and texts[end] == "-" and not spaced[end] and not spaced[end - 1]:
         step = end + 1
-        while step < len(doc) and doc[step].text in CONNECTORS and not _name_token(doc[step]):
+        while step < n and texts[step] in CONNECTORS and not names[step]:
             step += 1
-        if step < len(doc) and _name_token(doc[step]) and "\n" not in doc[end:step + 1].text:
+        if step < n and names[step] and "\n" not in view.text_of(end, step + 1):
             end = step + 1
         else:
             break
-    while start - 2 >= 0 and doc[start - 1].text == "-" and not doc[start - 1].whitespace_:
+    while start - 2 >= 0 and texts[start - 1] == "-" and not spaced[start - 1]:
         step = start - 2
-        while step > 0 and doc[step].text in CONNECTORS and not _name_token(doc[step]):
+        while step > 0 and texts[step] in CONNECTORS and not names[step]:
             step -= 1
-        if _name_token(doc[step]) and "\n" not in doc[step:start].text:
+        if names[step] and "\n" not in view.text_of(step, start):
             start = step
         else:
             break
     return start, end
 
 
-def _name_run(doc: Doc, index: int, step: int) -> int:
+def _name_run(view: Tokens, index: int, step: int) -> int:
     """Walk from a type word over a run of name tokens (with connectors) and return its far end."""
     position = index + step
     edge = index
-    while 0 <= position < len(doc) and (_name_token(doc[position]) or doc[position].text in CONNECTORS - {"of"}):
-        if _name_token(doc[position]):
+    while 0 <= position < view.n and (view.names[position] or view.texts[position] in _RUN_CONNECTORS):
+        if view.names[position]:
             edge = position
         position += step
     return edge
 
 
-def _crosses_line(span: Span) -> bool:
-    return "\n" in span.text
-
-
-def _keyword_spans(doc: Doc) -> list[Found]:
+def _keyword_spans(view: Tokens) -> list[Found]:
     """Find names next to type words: "<Name> province", "district of <Name>"."""
     found = []
+    n, lowers, pos = view.n, view.lowers, view.pos
     for spec in _patterns()["patterns"]:
-        for i, token in enumerate(doc):
-            if token.lower_ not in spec["keyword"]:
-                continue
-            if spec["position"] == "after":
-                end, start = i, _name_run(doc, i, -1)
+        keywords, after = spec["keyword"], spec["position"] == "after"
+        for i in [k for k, lower in enumerate(lowers) if lower in keywords]:
+            if after:
+                end, start = i, _name_run(view, i, -1)
             else:
-                if i + 2 >= len(doc) or doc[i + 1].lower_ != spec.get("link", "of"):
+                if i + 2 >= n or lowers[i + 1] != spec.get("link", "of"):
                     continue
-                start, end = i + 2, _name_run(doc, i + 1, 1) + 1
-            start, end = _trim(doc, start, end)
-            if end - start < 1 or end - start > 6 or _crosses_line(doc[start:end]):
+                start, end = i + 2, _name_run(view, i + 1, 1) + 1
+            start, end = _trim(view, start, end)
+            text = view.text_of(start, end)
+            if end - start < 1 or end - start > 6 or "\n" in text:
                 continue
-            span = doc[start:end]
-            if any(t.ent_type_ == "NORP" or t.pos_ not in ("PROPN", "PUNCT", "X", "ADP", "NOUN") for t in span):
+            if any(view.ent_types[t] == "NORP" or pos[t] not in _KEYWORD_POS for t in range(start, end)):
                 continue
-            if span.text.lower() in title_words() or gazetteer.lookup_organisation(span.text) is not None:
+            if text.lower() in title_words() or gazetteer.lookup_organisation(text) is not None:
                 continue
-            if spec["position"] == "before" and end < len(doc) and doc[end].pos_ == "NOUN":
+            if not after and end < n and pos[end] == "NOUN":
                 continue  # "clear the city of Taliban fighters": the name modifies a noun
-            places = [e for e in gazetteer.lookup_place(doc[start:end].text) if e.type == spec["type"]]
-            if spec.get("name_includes_keyword") and spec["position"] == "after":
+            places = [e for e in gazetteer.lookup_place(text) if e.type == spec["type"]]
+            if spec.get("name_includes_keyword") and after:
                 end = i + 1  # "Bagram airfield", "Kunduz airport": the type word is part of the name
             found.append(Found(start, end, spec["type"], 5, "pattern", places[0] if places else None))
     return found
 
 
-def _window_spans(doc: Doc) -> list[Found]:
+def _window_spans(view: Tokens) -> list[Found]:
     """Look capitalised token windows up in the place and organisation gazetteers."""
     found: list[Found] = []
+    n, names, texts = view.n, view.names, view.texts
     i = 0
-    while i < len(doc):
-        if not _name_token(doc[i]):
+    while i < n:
+        if not names[i]:
             i += 1
             continue
         best: Found | None = None
-        for j in range(min(len(doc), i + 7), i, -1):
-            span = doc[i:j]
-            if not _name_token(doc[j - 1]) or _crosses_line(span):
+        for j in range(min(n, i + 7), i, -1):
+            if not names[j - 1]:
                 continue
-            if any(not (_name_token(t) or t.text in CONNECTORS) for t in span):
+            text = view.text_of(i, j)
+            if "\n" in text or any(not (names[t] or texts[t] in CONNECTORS) for t in range(i, j)):
                 continue
-            org = gazetteer.lookup_organisation(span.text)
+            org = gazetteer.lookup_organisation(text) if gazetteer.could_end_organisation(texts[j - 1]) else None
             if org is not None:
                 best = Found(i, j, org.type, 4, "gazetteer", org)
                 break
-            entries = gazetteer.lookup_place(span.text)
+            entries = gazetteer.lookup_place(text)
             if entries:
                 best = Found(i, j, entries[0].type, 2, "gazetteer", entries[0])
                 break
         if best is not None:
-            start, end = _trim(doc, best.start, best.end)
+            start, end = _trim(view, best.start, best.end)
             best = Found(start, end, best.type, best.strength, best.extractor, best.entry)
             found.append(best)
             i = best.end
@@ -175,18 +219,25 @@ def _window_spans(doc: Doc) -> list[Found]:
     return found
 
 
-def _phrase_orgs(doc: Doc) -> list[Found]:
+def _phrase_orgs(view: Tokens) -> list[Found]:
     """Find curated organisations written in lower case ("the defense ministry", "Afghan army")."""
     found = []
-    for i in range(len(doc)):
-        for j in range(min(len(doc), i + 5), i + 1, -1):
-            span = doc[i:j]
-            if not doc[j - 1].is_alpha or doc[j - 1].lower_ in CONNECTORS:
+    n, texts = view.n, view.texts
+    # the last token of a name: a word, not a connector, that some organisation's name can end with
+    last = [alpha and lower not in CONNECTORS and gazetteer.could_end_organisation(text)
+            for alpha, lower, text in zip(view.alpha, view.lowers, texts)]
+    for i in range(n):
+        first = texts[i][0]  # a span's text starts with its first token's: lower case, or "the "
+        if not (first.islower() or first in "tT"):
+            continue
+        for j in range(min(n, i + 5), i + 1, -1):
+            if not last[j - 1]:
                 continue
-            if span.text[0].islower() or span.text.lower().startswith("the "):
-                entry = gazetteer.lookup_organisation(span.text)
-                if entry is not None and not _crosses_line(span):
-                    start, end = _trim(doc, i, j)
+            text = view.text_of(i, j)
+            if text[0].islower() or text.lower().startswith("the "):
+                entry = gazetteer.lookup_organisation(text)
+                if entry is not None and "\n" not in text:
+                    start, end = _trim(view, i, j)
                     found.append(Found(start, end, entry.type, 4, "gazetteer", entry))
                     break
     return found
@@ -200,10 +251,10 @@ def _org_type(text: str) -> str:
     return "Organization"
 
 
-def _choose_place(doc: Doc, start: int, end: int, entries: tuple[Entry, ...]) -> Entry | None:
+def _choose_place(view: Tokens, start: int, end: int, entries: tuple[Entry, ...]) -> Entry | None:
     """Pick Province or City for a name both can bear, from context words."""
-    before = doc[max(0, start - 2):start].text.lower()
-    after = doc[end:end + 1].text.lower()
+    before = view.text_of(max(0, start - 2), start).lower()
+    after = view.text_of(end, end + 1).lower()
     wanted = None
     if after in ("province", "provincial", "governor", "provinces") or before.endswith(("governor of", "province of")):
         wanted = "Province"
@@ -213,67 +264,69 @@ def _choose_place(doc: Doc, start: int, end: int, entries: tuple[Entry, ...]) ->
         return next((e for e in entries if e.type == wanted), None)
     if entries[0].type == "Country":
         return entries[0]
-    key = name_key(doc[start:end].text)
+    key = name_key(view.text_of(start, end))
     city = next((e for e in entries if e.type == "City" and name_key(e.name) == key), None)
     if city and (gazetteer.capital_of_country(city) or city.population >= 150_000):
         return city
     return entries[0]
 
 
-def _model_spans(doc: Doc) -> list[Found]:
+def _model_spans(doc: Doc, view: Tokens) -> list[Found]:
     found = []
+    lowers, titles = view.lowers, title_words()
     for ent in doc.ents:
-        if ent.label_ not in _MODEL_LABELS:
+        label = ent.label_
+        if label not in _MODEL_LABELS:
             continue
-        start, end = _trim(doc, ent.start, ent.end)
-        while start < end and doc[start].lower_ in title_words():
+        start, end = _trim(view, ent.start, ent.end)
+        while start < end and lowers[start] in titles:
             start += 1
-        start, end = _extend(doc, start, end)
-        if end <= start or _crosses_line(doc[start:end]):
+        start, end = _extend(view, start, end)
+        if end <= start:
             continue
-        text = doc[start:end].text
-        if fold(text) in _patterns()["not_names"]:
+        text = view.text_of(start, end)
+        if "\n" in text or fold(text) in _patterns()["not_names"]:
             continue
         org = gazetteer.lookup_organisation(text)
         if org is not None:
             found.append(Found(start, end, org.type, 4, "gazetteer", org))
             continue
         entries = gazetteer.lookup_place(text)
-        if ent.label_ == "NORP":
+        if label == "NORP":
             continue
-        if entries and (ent.label_ != "PERSON" or end - start == 1 or _place_context(doc, start, end)):
-            choice = _choose_place(doc, start, end, entries)
+        if entries and (label != "PERSON" or end - start == 1 or _place_context(view, start, end)):
+            choice = _choose_place(view, start, end, entries)
             if choice is not None:
                 found.append(Found(start, end, choice.type, 3, "model+gazetteer", choice))
                 continue
-        if ent.label_ == "PERSON":
+        if label == "PERSON":
             found.append(Found(start, end, "Person", 1, "model"))
-        elif ent.label_ == "ORG":
+        elif label == "ORG":
             found.append(Found(start, end, _org_type(text), 1, "model"))
-        elif ent.label_ == "FAC":
+        elif label == "FAC":
             found.append(Found(start, end, "Facility", 1, "model"))
         else:
             found.append(Found(start, end, "Place", 1, "model"))
     return found
 
 
-def _place_context(doc: Doc, start: int, end: int) -> bool:
+def _place_context(view: Tokens, start: int, end: int) -> bool:
     """Tell whether words around a name make it a place: "in X", "X, the capital of", "X province"."""
-    before = doc[start - 1].lower_ if start else ""
-    after = doc[end:end + 3].text.lower()
+    before = view.lowers[start - 1] if start else ""
+    after = view.text_of(end, end + 3).lower()
     return before in ("in", "at", "from", "near", "into", "to", "around", "of") or after.startswith(
         (", the capital", ", a provincial", ", the provincial", "province", "district", "city"))
 
 
-def _one_sense(doc: Doc, found: list[Found]) -> list[Found]:
+def _one_sense(view: Tokens, found: list[Found]) -> list[Found]:
     """Give a weakly typed name the type the article gives the same name with strong evidence."""
     strong = {}
     for f in found:
         if f.strength >= 3:
-            strong.setdefault(doc[f.start:f.end].text, f)
+            strong.setdefault(view.text_of(f.start, f.end), f)
     out = []
     for f in found:
-        best = strong.get(doc[f.start:f.end].text)
+        best = strong.get(view.text_of(f.start, f.end))
         if f.strength <= 2 and best is not None and best.type != f.type:
             f = Found(f.start, f.end, best.type, f.strength, f.extractor + "+one sense per article", best.entry)
         out.append(f)
@@ -285,47 +338,50 @@ def _focus(found: list[Found]) -> set[str]:
     return {f.entry.country for f in found if f.entry is not None and f.entry.country and f.strength >= 3}
 
 
-def _plausible_window(doc: Doc, window: Found, focus: set[str]) -> bool:
-    span = doc[window.start:window.end]
+def _plausible_window(view: Tokens, window: Found, focus: set[str]) -> bool:
     if window.entry is None or window.type not in ("Province", "City"):
         return True
-    hyphenated = any(t.text == "-" for t in span)  # "Pul-e-Khumri": the tagger often misreads its parts
-    if not (hyphenated or all(t.pos_ == "PROPN" for t in span if _name_token(t))) or fold(span.text) in MONTHS or fold(span.text) in WEEKDAYS:
+    tokens = range(window.start, window.end)
+    text = view.text_of(window.start, window.end)
+    hyphenated = any(view.texts[t] == "-" for t in tokens)  # "Pul-e-Khumri": the tagger often misreads its parts
+    if not (hyphenated or all(view.pos[t] == "PROPN" for t in tokens if view.names[t])) or fold(text) in MONTHS or fold(text) in WEEKDAYS:
         return False
-    neighbours = [doc[k] for k in (window.start - 1, window.end) if 0 <= k < len(doc)]
-    if any(_name_token(t) and t.pos_ == "PROPN" and t.lower_ not in title_words() for t in neighbours):
+    neighbours = [k for k in (window.start - 1, window.end) if 0 <= k < view.n]
+    if any(view.names[k] and view.pos[k] == "PROPN" and view.lowers[k] not in title_words() for k in neighbours):
         return False  # part of a longer name ("Ashraf Ghani", "Fawad Aman")
     return window.entry.country in focus or gazetteer.capital_of_country(window.entry)
 
 
-def _government(doc: Doc, found: Found) -> Found | None:
+def _government(view: Tokens, found: Found) -> Found | None:
     """Read "the Kabul government" as the place standing for its government; drop "Afghan government"."""
-    if found.type in PLACE_TYPES or found.end - found.start < 2 or doc[found.end - 1].lower_ not in _patterns()["government_words"]:
+    if found.type in PLACE_TYPES or found.end - found.start < 2 or view.lowers[found.end - 1] not in _patterns()["government_words"]:
         return found
     if found.entry is not None and found.entry.gid.startswith("kg:"):
         return found  # a curated body whose name ends in "Government"
-    name = doc[found.start:found.end - 1]
-    entries = gazetteer.lookup_place(name.text)
+    start, end = found.start, found.end - 1
+    entries = gazetteer.lookup_place(view.text_of(start, end))
     if entries:
-        choice = _choose_place(doc, name.start, name.end, entries)
-        return Found(name.start, name.end, choice.type, 3, "gazetteer", choice) if choice else None
-    if all(t.ent_type_ == "NORP" or t.lower_ == "the" for t in name):
+        choice = _choose_place(view, start, end, entries)
+        return Found(start, end, choice.type, 3, "gazetteer", choice) if choice else None
+    if all(view.ent_types[t] == "NORP" or view.lowers[t] == "the" for t in range(start, end)):
         return None  # a nationality and "government" is not a name: the country is the actor
     return found
 
 
 def recognise(doc: Doc) -> list[Found]:
     """Return non-overlapping typed spans for a parsed document, strongest evidence first."""
-    candidates = _keyword_spans(doc) + _model_spans(doc) + _phrase_orgs(doc)
-    candidates = [g for g in (_government(doc, c) for c in candidates) if g is not None]
+    view = tokens(doc)
+    candidates = _keyword_spans(view) + _model_spans(doc, view) + _phrase_orgs(view)
+    candidates = [g for g in (_government(view, c) for c in candidates) if g is not None]
     focus = _focus(candidates)
-    for window in _window_spans(doc):
+    for window in _window_spans(view):
         if window.strength < 4 and any(window.overlaps(c) for c in candidates):
             continue
-        if not _plausible_window(doc, window, focus):
+        if not _plausible_window(view, window, focus):
             continue
         if window.type in ("Province", "City"):
-            choice = _choose_place(doc, window.start, window.end, gazetteer.lookup_place(doc[window.start:window.end].text))
+            choice = _choose_place(view, window.start, window.end,
+                                   gazetteer.lookup_place(view.text_of(window.start, window.end)))
             if choice is None:
                 continue
             window = Found(window.start, window.end, choice.type, 2, "gazetteer", choice)
@@ -335,15 +391,15 @@ def recognise(doc: Doc) -> list[Found]:
     for candidate in candidates:
         if not any(candidate.overlaps(c) for c in chosen):
             chosen.append(candidate)
-    return _surnames(doc, _one_sense(doc, sorted(chosen, key=lambda f: f.start)))
+    return _surnames(view, _one_sense(view, sorted(chosen, key=lambda f: f.start)))
 
 
-def _surnames(doc: Doc, found: list[Found]) -> list[Found]:
+def _surnames(view: Tokens, found: list[Found]) -> list[Found]:
     """Type a lone surname as the person named in full elsewhere in the article ("Trump")."""
-    last_names = {doc[f.end - 1].text for f in found if f.type == "Person" and f.end - f.start > 1}
+    last_names = {view.texts[f.end - 1] for f in found if f.type == "Person" and f.end - f.start > 1}
     result = []
     for f in found:
-        if f.end - f.start == 1 and f.strength <= 3 and f.type != "Person" and doc[f.start].text in last_names:
+        if f.end - f.start == 1 and f.strength <= 3 and f.type != "Person" and view.texts[f.start] in last_names:
             f = Found(f.start, f.end, "Person", 1, "model+coreference")
         result.append(f)
     return result

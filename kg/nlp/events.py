@@ -96,9 +96,9 @@ def trigger_type(ctx: Context, token: Token) -> str | None:
     """Return the event type a token triggers, or None."""
     verbs, nouns = _triggers()
     lemma = token.lemma_.lower()
-    if token.pos_ == "VERB" and _idiom(token):
-        return None
     if token.pos_ == "VERB" and lemma in verbs:
+        if _idiom(token):
+            return None
         for kind, word in verbs[lemma]:
             if word is not None and _near(token, word):
                 return kind

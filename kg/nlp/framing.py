@@ -14,6 +14,7 @@ from spacy.tokens import Token
 from kg.model import Mention
 from kg.nlp import roles
 from kg.nlp.context import AGENT_TYPES, PLACE_RANK, Context
+from kg.nlp.entities import tokens
 from kg.nlp.lexicon import events_lexicon as lexicon
 
 __all__ = ["COMPASS", "STATUS_ORDER", "SUBJECT_DEPS", "TERRITORY", "date_of", "frames", "generic", "goal",
@@ -27,6 +28,7 @@ SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj", "expl"}
 TERRITORY = {"headquarters", "building", "office", "compound", "base", "airport", "airfield", "district", "city",
               "town", "province", "territory", "prison", "jail", "checkpoint", "outpost", "area", "village",
               "capital", "ground", "center", "centre", "station", "crossing", "border", "country", "control", "part"}
+HEARSAY = frozenset({"reportedly", "allegedly", "purportedly"})
 COMPASS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "outskirts", "edge"}
 
 
@@ -64,9 +66,9 @@ def status(token: Token) -> str | None:
             found.add("claimed")
         if depth > 0 and lemma == "report" and (node.pos_ == "NOUN" or any(c.dep_ == "auxpass" for c in node.children)):
             found.add("claimed")
-    for sibling in token.sent:
-        if sibling.lower_ in ("reportedly", "allegedly", "purportedly"):
-            found.add("claimed")
+    sent = token.sent  # its words from the Doc's token table: iterating a Span makes a Token per word
+    if not HEARSAY.isdisjoint(tokens(token.doc).lowers[sent.start:sent.end]):
+        found.add("claimed")
     return next((s for s in STATUS_ORDER if s in found), None)
 
 
@@ -105,7 +107,7 @@ def reporting_clauses(token: Token) -> set[int]:
 
 
 def date_of(ctx: Context, token: Token, region: list[Token]):
-    dates = [e for e in token.sent.ents if e.label_ in ("DATE", "TIME")]
+    dates = [e for e in ctx.sentence_ents(token) if e.label_ in ("DATE", "TIME")]  # Span.ents rebuilds doc.ents
     inside = [e for e in dates if e.root in region or e.root.head in region]
     clauses = reporting_clauses(token)
     below = {t.i for t in token.subtree}

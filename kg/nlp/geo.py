@@ -1,10 +1,18 @@
-"""Geographic relations (capitalOf, locatedIn) from Matcher patterns kept in kg/data/relation_patterns.json."""
+"""Geographic relations (capitalOf, locatedIn) from Matcher patterns kept in kg/data/relation_patterns.json.
+
+The patterns test each token's mention type (`_.kg_type`) and whether it is a nationality
+adjective (`_.kg_demonym`). Extension attributes are slow for spaCy's Matcher (a Python call
+per token and predicate), so the matcher runs on a shadow Doc of the same words, spaces and
+sentence starts whose TAG holds the mention type and whose LEMMA marks demonyms, with the
+patterns rewritten to test those: the same tokens, the same matches in the same order.
+"""
 
 from __future__ import annotations
 
 import json
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
@@ -12,9 +20,19 @@ from spacy.tokens import Doc, Token
 from kg.model import Mention, Relation
 from kg.nlp import gazetteer
 from kg.nlp.context import Context, demonyms
+from kg.nlp.entities import tokens
+
+_TYPES = "kg_types"  # Doc.user_data key: each token's mention type ("" outside mentions), written by `mark`
+_DEMONYM = "kg:demonym"  # the shadow Doc's LEMMA of a nationality adjective
+
+
+def _token_type(token: Token) -> str:
+    types = token.doc.user_data.get(_TYPES)
+    return types[token.i] if types is not None else ""
+
 
 if not Token.has_extension("kg_type"):
-    Token.set_extension("kg_type", default="")
+    Token.set_extension("kg_type", getter=_token_type)
 if not Token.has_extension("kg_demonym"):
     Token.set_extension("kg_demonym", getter=lambda token: token.text in demonyms())
 
@@ -25,25 +43,49 @@ def _specs() -> list[dict]:
     return data["patterns"]
 
 
+def _shadow_token(spec: dict[str, Any]) -> dict[str, Any]:
+    """Rewrite one token pattern for the shadow Doc: `_.kg_type` -> TAG, `_.kg_demonym: true` -> LEMMA."""
+    out = {key: value for key, value in spec.items() if key != "_"}
+    for name, value in spec.get("_", {}).items():
+        if name == "kg_type":
+            out["TAG"] = value
+        elif name == "kg_demonym" and value is True:
+            out["LEMMA"] = _DEMONYM
+        else:
+            raise ValueError(f"relation_patterns.json: the extension test {name}={value!r} is not supported")
+    return out
+
+
 _MATCHERS: dict[int, Matcher] = {}
 
 
 def _matcher(doc: Doc) -> Matcher:
-    """Return the relation matcher for this pipeline's vocabulary (built once per vocabulary)."""
+    """Return the (shadow) relation matcher for this pipeline's vocabulary (built once per vocabulary)."""
     matcher = _MATCHERS.get(id(doc.vocab))
     if matcher is None:
         matcher = Matcher(doc.vocab)
         for index, spec in enumerate(_specs()):
-            matcher.add(str(index), [spec["pattern"]])
+            matcher.add(str(index), [[_shadow_token(token) for token in spec["pattern"]]])
         _MATCHERS[id(doc.vocab)] = matcher
     return matcher
 
 
+def _shadow(doc: Doc, types: list[str]) -> Doc:
+    """Return a Doc of the same words, spaces and sentence starts, TAG = mention type, LEMMA = demonym mark."""
+    table, nationalities = tokens(doc), demonyms()
+    return Doc(doc.vocab, words=table.texts, spaces=table.spaced, tags=types,
+               lemmas=[_DEMONYM if word in nationalities else "" for word in table.texts],
+               sent_starts=table.sent_starts)
+
+
+def _types(ctx: Context) -> list[str]:
+    mentions = ctx.mentions
+    return [mentions[index].type if index is not None else "" for index in ctx.owner]
+
+
 def mark(ctx: Context) -> None:
-    """Write each recognised mention's type onto its tokens (Token._.kg_type) for the matchers."""
-    for token in ctx.doc:
-        mention = ctx.at(token)
-        token._.kg_type = mention.type if mention is not None else ""
+    """Record each recognised mention's type for its tokens (read as Token._.kg_type)."""
+    ctx.doc.user_data[_TYPES] = _types(ctx)
 
 
 def _role(ctx: Context, rule: str, start: int, end: int, subject: Mention | None) -> Mention | None:
@@ -74,7 +116,7 @@ def find_relations(ctx: Context) -> list[Relation]:
     """Return capitalOf and locatedIn relations the article states, once per pair."""
     doc = ctx.doc
     found: dict[tuple, Relation] = {}
-    for match_id, start, end in _matcher(doc)(doc):
+    for match_id, start, end in _matcher(doc)(_shadow(doc, _types(ctx)), allow_missing=True):
         spec = _specs()[int(doc.vocab.strings[match_id])]
         subject = _role(ctx, spec["subject"], start, end, None)
         obj = _role(ctx, spec["object"], start, end, subject)
@@ -93,6 +135,8 @@ def find_relations(ctx: Context) -> list[Relation]:
 def _implied_capital(ctx: Context, relations: list[Relation]) -> Relation | None:
     """Read "a provincial capital" in a story about one city as that city being its province's capital."""
     doc = ctx.doc
+    if "capital" not in ctx.text.lower():  # a token whose lower case is "capital" is in the lower-cased text
+        return None
     phrase = next((doc[t.i - 1:t.i + 1] for t in doc if t.lower_ == "capital" and t.i and doc[t.i - 1].lower_ == "provincial"), None)
     if phrase is None:
         return None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from spacy.attrs import LIKE_NUM
 from spacy.tokens import Token
 
 from kg.model import Event, Quantity
 from kg.nlp.context import Context
+from kg.nlp.entities import tokens
 from kg.nlp.lexicon import events_lexicon
 
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -75,13 +77,27 @@ def _quantity(token: Token) -> Quantity | None:
 def attach_quantities(ctx: Context, events: list[tuple[Token, Event]]) -> list[Event]:
     """Give each quantity of a sentence to the event whose trigger governs it, else the nearest one."""
     found: dict[int, list[Quantity]] = {}
-    for token in ctx.doc:
-        if not (token.like_num or token.lower_ in _WORDS) or ctx.at(token) is not None:
+    if not events:  # a quantity is only ever given to an event
+        return []
+    sentences: list[tuple[int, int]] = []  # each trigger's sentence, as Span equality compares it
+
+    def sentence(token: Token) -> tuple[int, int]:
+        sent = token.sent
+        return sent.start_char, sent.end_char
+
+    doc, lowers, owner = ctx.doc, tokens(ctx.doc).lowers, ctx.owner
+    numeric = doc.to_array([LIKE_NUM]).tolist()
+    for position in range(len(doc)):
+        if not (numeric[position] or lowers[position] in _WORDS) or owner[position] is not None:
             continue
+        token = doc[position]
         quantity = _quantity(token)
         if quantity is None:
             continue
-        same = [i for i, (trigger, _) in enumerate(events) if trigger.sent == token.sent]
+        if not sentences:
+            sentences = [sentence(trigger) for trigger, _ in events]
+        here = sentence(token)
+        same = [i for i, bounds in enumerate(sentences) if bounds == here]
         if not same:
             continue
         ancestors = {a.i for a in token.ancestors}

@@ -5,13 +5,17 @@ Helpers of the event finder (kg/nlp/events.py), kept apart so each module stays 
 
 from __future__ import annotations
 
-from spacy.tokens import Token
+from spacy.attrs import HEAD, POS
+from spacy.symbols import AUX, VERB
+from spacy.tokens import Doc, Token
 
 from kg.model import Mention
 from kg.nlp import gazetteer
 from kg.nlp.context import PLACE_RANK, Context
 from kg.nlp.lexicon import events_lexicon
 
+_CLAUSES = "kg_clauses"  # Doc.user_data key: each token's clause verb index (clause_of)
+_VERBS = (VERB, AUX)
 _LOCATIVE = {"in", "at", "into", "near", "across", "inside", "outside", "around", "to", "toward", "towards", "from"}
 
 
@@ -41,13 +45,13 @@ def recent_group(ctx: Context, token: Token) -> Mention | None:
 
 def root_of(ctx: Context, mention: Mention) -> Token:
     """Return the syntactic head token of a mention."""
-    return ctx.doc.char_span(mention.start, mention.end, alignment_mode="expand").root
+    return ctx.span(mention).root
 
 
 def metonym(ctx: Context, mention: Mention) -> bool:
     """Tell whether a capital city is the subject of a verb ("Washington signed"): an actor, not a place."""
-    span = ctx.doc.char_span(mention.start, mention.end, alignment_mode="expand")
-    return mention.type == "City" and span.root.dep_ in ("nsubj", "nsubjpass") and capital_country(ctx, mention) is not None
+    return mention.type == "City" and ctx.span(mention).root.dep_ in ("nsubj", "nsubjpass") \
+        and capital_country(ctx, mention) is not None
 
 
 def dateline(ctx: Context, mention: Mention) -> bool:
@@ -56,12 +60,31 @@ def dateline(ctx: Context, mention: Mention) -> bool:
     return mention.text.isupper() and len(mention.text) > 4 and root.i - root.sent.start <= 1
 
 
+def _clauses(doc: Doc) -> list[int]:
+    """Return, for each token of a Doc, the index of the verb heading its clause (see clause_of)."""
+    count = len(doc)
+    heads = [i + offset for i, offset in enumerate(doc.to_array([HEAD]).astype("int64").tolist())]
+    pos = doc.to_array([POS]).tolist()
+    clauses: list[int | None] = [None] * count
+    for i in range(count):
+        node, path = i, []
+        while clauses[node] is None and pos[node] not in _VERBS and heads[node] != node:
+            path.append(node)
+            node = heads[node]
+        found = clauses[node] if clauses[node] is not None else node
+        for k in path:  # every token on the way up heads the same clause
+            clauses[k] = found
+        clauses[node] = found
+    return clauses  # type: ignore[return-value]
+
+
 def clause_of(token: Token) -> Token:
     """Return the verb heading the clause a token is in (the sentence root at most)."""
-    node = token
-    while node.pos_ not in ("VERB", "AUX") and node.head.i != node.i:
-        node = node.head
-    return node
+    doc = token.doc
+    clauses = doc.user_data.get(_CLAUSES)
+    if clauses is None:
+        clauses = doc.user_data[_CLAUSES] = _clauses(doc)
+    return doc[clauses[token.i]]
 
 
 def clause_chain(token: Token) -> set[int]:
@@ -78,8 +101,7 @@ def best_place(ctx: Context, candidates: list[Mention], exclude: set[int]) -> Me
     government = set(events_lexicon()["government_words"])
     candidates = [m for m in candidates if not metonym(ctx, m)]
     places = [m for m in candidates if m.type in PLACE_RANK and id(m) not in exclude
-              and ctx.doc.char_span(m.start, m.end, alignment_mode="expand").end < len(ctx.doc)
-              and ctx.doc[ctx.doc.char_span(m.start, m.end, alignment_mode="expand").end].lower_ not in government]
+              and ctx.span(m).end < len(ctx.doc) and ctx.doc[ctx.span(m).end].lower_ not in government]
     return min(places, key=lambda m: (PLACE_RANK[m.type], m.start)) if places else None
 
 
@@ -91,6 +113,8 @@ def anaphor(ctx: Context, token: Token, tokens: list[Token]) -> Mention | None:
     """Resolve "it" or "the district" to the nearest place of that kind named before the trigger."""
     for t in tokens:
         word = t.lower_
+        if word not in _ANAPHOR_TYPES and word not in ("country", "nation"):
+            continue  # neither test below can pass
         definite = word != "it" and any(c.lower_ in ("the", "this", "that") for c in (*t.children, *t.head.children))
         pronoun = word == "it" and (t.dep_ == "dobj" or t.dep_ == "nsubj" and token.lemma_.lower() == "fall")
         if word in ("country", "nation") and definite:
