@@ -118,7 +118,7 @@ class _Rdflib:
         return next((str(e) for e in self.dataset.subjects(RDF.type, URIRef(f"{KG}Attack"))), None)
 
 
-def child_queries(graph: Path, engine: str, timeout: int) -> dict:
+def child_queries(graph: Path, engine: str, timeout: int, skip: set[str]) -> dict:
     """Time each stored SELECT query on a built graph (loaded once), with defaults and sample values."""
     from kg.queries import stored
 
@@ -128,9 +128,11 @@ def child_queries(graph: Path, engine: str, timeout: int) -> dict:
     samples = {**SAMPLES, "claim": store.an_event()}
     latencies: dict[str, dict] = {}
     signal.signal(signal.SIGALRM, _alarm)
+    _line({"engine": engine, "triples_loaded": store.size, "load_s": loaded})
     for name, query in sorted(stored().items()):
-        if query.network or query.form != "SELECT":
+        if query.network or query.form != "SELECT" or name in skip:
             continue
+        _line({"start": name})
         given = {p.name: samples[p.name] for p in query.params if p.required and samples.get(p.name)}
         began = time.perf_counter()
         signal.alarm(timeout)
@@ -138,11 +140,17 @@ def child_queries(graph: Path, engine: str, timeout: int) -> dict:
             rows = store.run(query, given)
         except TimeoutError:
             latencies[name] = {"timeout_s": timeout}
+            _line({"query": name, "figures": latencies[name]})
             continue
         finally:
             signal.alarm(0)
         latencies[name] = {"seconds": time.perf_counter() - began, "rows": rows}
+        _line({"query": name, "figures": latencies[name]})
     return {"engine": engine, "triples_loaded": store.size, "load_s": loaded, "queries": latencies, **_peaks()}
+
+
+def _line(item: dict) -> None:
+    print(json.dumps(item), flush=True)
 
 
 def _child(mode: str, **options: str) -> dict:
@@ -192,15 +200,64 @@ def run(args: argparse.Namespace) -> dict:
             "kg", corpus=corpus, out=work / f"out-{size}-w{args.workers}", workers=args.workers, model=args.model)
         figures["one_process"] = {"size": size, "bare": bare, "kg": kg, "ratio": bare["seconds"] / kg["seconds"],
                                   "speedup": kg["seconds"] / many["seconds"]}
+    _save(args.json, figures)  # the build figures are kept even if a query run goes wrong
     largest = max(args.sizes)
     _say(f"[{largest}] stored queries (pyoxigraph)")
-    figures["queries"] = _child("queries", graph=work / f"out-{largest}-w{args.workers}", engine="pyoxigraph",
-                                timeout=args.query_timeout)
+    figures["queries"] = _queries(work / f"out-{largest}-w{args.workers}", "pyoxigraph", args.query_timeout)
+    _save(args.json, figures)
     if args.rdflib_size:
         _say(f"[{args.rdflib_size}] stored queries (rdflib, run_local)")
-        figures["queries_rdflib"] = _child("queries", graph=work / f"out-{args.rdflib_size}-w{args.workers}",
-                                           engine="rdflib", timeout=args.query_timeout)
+        figures["queries_rdflib"] = _queries(work / f"out-{args.rdflib_size}-w{args.workers}", "rdflib",
+                                             args.query_timeout)
     return figures
+
+
+def _save(path: Path | None, figures: dict) -> None:
+    """Write the figures so far (atomically), if asked to."""
+    if path is not None:
+        partial = path.with_suffix(".part")
+        partial.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+        partial.replace(path)
+
+
+def _queries(graph: Path, engine: str, timeout: int) -> dict:
+    """Time the stored queries in a child that reports each as it ends; a query that runs past
+    `timeout` is stopped by ending the child (an engine in native code ignores SIGALRM), and a
+    fresh child goes on with the queries after it."""
+    import queue
+    import threading
+
+    skip: list[str] = []
+    answer: dict = {"engine": engine, "queries": {}}
+    while True:
+        command = [sys.executable, __file__, "--child", "queries", f"--graph={graph}", f"--engine={engine}",
+                   f"--timeout={timeout}", f"--skip={','.join(skip)}"]
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in child.stdout] + [lines.put(None)],
+                         daemon=True).start()
+        running, limit = None, None  # no limit while the graph loads
+        while True:
+            try:
+                line = lines.get(timeout=limit)
+            except queue.Empty:
+                child.kill()
+                child.wait()
+                answer["queries"][running] = {"timeout_s": timeout}
+                skip += [running]
+                break
+            if line is None:
+                child.wait()
+                return answer
+            item = json.loads(line)
+            if "start" in item:
+                running, limit = item["start"], timeout
+            elif "query" in item:
+                answer["queries"][item["query"]] = item["figures"]
+                skip.append(item["query"])
+                running, limit = None, None
+            else:
+                answer.update({k: v for k, v in item.items() if k != "queries"})
 
 
 def report(figures: dict) -> str:
@@ -251,13 +308,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--graph", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--engine", help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--skip", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child == "bare":
         print(json.dumps(child_bare(args.corpus, args.workers, args.model)))
     elif args.child == "kg":
         print(json.dumps(child_kg(args.corpus, args.out, args.workers, args.model)))
     elif args.child == "queries":
-        print(json.dumps(child_queries(args.graph, args.engine, args.timeout)))
+        print(json.dumps(child_queries(args.graph, args.engine, args.timeout, set(filter(None, args.skip.split(","))))))
     else:
         figures = run(args)
         if args.json:
