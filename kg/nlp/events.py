@@ -80,8 +80,12 @@ def _object_is_territory(ctx: Context, token: Token) -> bool:
 def _idiom(token: Token) -> bool:
     """Tell whether a verb and its object form an idiom that is no event ("take place", "fall short")."""
     lemma = token.lemma_.lower()
-    idioms = set(lexicon()["idioms"])
-    return any(f"{lemma}>{c.lemma_.lower()}" in idioms for c in token.children if c.dep_ in ("dobj", "acomp", "attr", "oprd"))
+    return any(f"{lemma}>{c.lemma_.lower()}" in _idioms() for c in token.children if c.dep_ in ("dobj", "acomp", "attr", "oprd"))
+
+
+@lru_cache(maxsize=1)
+def _idioms() -> frozenset[str]:
+    return frozenset(lexicon()["idioms"])
 
 
 def _noun_lemma(token: Token, nouns: dict) -> str:

@@ -47,13 +47,13 @@ def _same(first: Event, other: Event) -> bool:
     return _parties_agree(first, other) and _dates_agree(first, other)
 
 
-def _vague(event: Event, others: list[Event]) -> Event | None:
-    """Return the placed event a placeless, undated mention repeats ("the militants are negotiating
-    with the government" after "talks began in Doha"), or None."""
+def _placed(event: Event, events: list[Event]) -> int | None:
+    """Return the index of the placed event a placeless, undated mention repeats ("the militants are
+    negotiating with the government" after "talks began in Doha"), or None."""
     if event.place is not None or event.date_text:
         return None
-    return next((o for o in others if o.place is not None and o.type == event.type and o.status == event.status
-                 and _parties_agree(o, event)), None)
+    return next((i for i, o in enumerate(events) if o.place is not None and o.type == event.type
+                 and o.status == event.status and _parties_agree(o, event)), None)
 
 
 def _dated(first: Event, other: Event) -> Event:
@@ -87,14 +87,10 @@ def merge_events(events: Iterable[Event]) -> list[Event]:
                 break
         else:
             kept.append(event)
-    out: list[Event] = []
-    for event in kept:
-        placed = _vague(event, kept)
-        if placed is None:
-            out.append(event)
-        else:
-            index = kept.index(placed)
-            kept[index] = _joined(placed, event)
-            if placed in out:
-                out[out.index(placed)] = kept[index]
-    return out
+    absorbed: set[int] = set()
+    for index, event in enumerate(kept):
+        placed = _placed(event, kept)
+        if placed is not None:
+            kept[placed] = _joined(kept[placed], event)
+            absorbed.add(index)
+    return [event for index, event in enumerate(kept) if index not in absorbed]
