@@ -63,9 +63,26 @@ def _strip_markup(line: str) -> str:
     return BeautifulSoup(line, "html.parser").get_text(" ").strip()
 
 
-def _is_navigation(words: list[str]) -> bool:
+@lru_cache(maxsize=1)
+def _word_sets() -> tuple[frozenset[str], frozenset[str]]:
     vocab = vocabulary()
-    nav, function = set(vocab["navigation_words"]), set(vocab["function_words"])
+    return frozenset(vocab["navigation_words"]), frozenset(vocab["function_words"])
+
+
+@lru_cache(maxsize=1)
+def _caption_marker() -> re.Pattern[str]:
+    markers = "|".join(re.escape(m) for m in vocabulary()["caption_markers"])
+    return re.compile(rf"(?<!\w)(?:{markers})(?!\w)")
+
+
+@lru_cache(maxsize=1)
+def _date_label() -> re.Pattern[str]:
+    labels = "|".join(re.escape(label) for label in vocabulary()["date_labels"])
+    return re.compile(rf"^(?:{labels})\s*(?:on)?\s*:?\s*(?P<rest>.+)$", re.I)
+
+
+def _is_navigation(words: list[str]) -> bool:
+    nav, function = _word_sets()
     content = [w for w in words if w not in function]
     if not content or len(words) > 12:
         return False
@@ -83,8 +100,7 @@ def _is_date_only(line: str) -> bool:
 
 
 def _labelled_date(line: str) -> tuple[str, str] | None:
-    labels = "|".join(re.escape(label) for label in vocabulary()["date_labels"])
-    found = re.match(rf"^(?:{labels})\s*(?:on)?\s*:?\s*(?P<rest>.+)$", line, re.I)
+    found = _date_label().match(line)
     when = parse_absolute(found.group("rest")) if found else None
     return (when.iso, when.precision) if when else None
 
@@ -97,8 +113,7 @@ def _split_names(text: str) -> list[str]:
 def _is_caption(line: str, low: str, repeated: bool) -> bool:
     if repeated or _DATELINE.search(line):
         return True
-    markers = "|".join(re.escape(m) for m in vocabulary()["caption_markers"])
-    return len(line) < 300 and re.search(rf"(?<!\w)(?:{markers})(?!\w)", low) is not None
+    return len(line) < 300 and _caption_marker().search(low) is not None
 
 
 # One translation table, applied in C: control characters (but tab and newline; NEL

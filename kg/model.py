@@ -150,24 +150,49 @@ class Entity:
     link_method: str | None = None
 
 
+_PLAIN = (str, int, float, bool, type(None))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def to_json(record: Any) -> Any:
     """Return a JSON-ready structure for a model record (tuples become lists)."""
-    if is_dataclass(record):
-        return {f.name: to_json(getattr(record, f.name)) for f in fields(record)}
+    kind = type(record)
+    if kind in _PLAIN:
+        return record
+    if kind is tuple or kind is list:
+        return [to_json(item) for item in record]
+    names = _FIELD_NAMES.get(kind)
+    if names is None and is_dataclass(record):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(record))
+    if names is not None:
+        return {name: to_json(getattr(record, name)) for name in names}
     if isinstance(record, (list, tuple)):
         return [to_json(item) for item in record]
     return record
 
 
+_NESTED: dict[type, dict[str, tuple[type | None, bool]]] = {}
+
+
+def _nested(cls: type) -> dict[str, tuple[type | None, bool]]:
+    """Map each field of a record class to (the record class it holds or None, whether a tuple of them)."""
+    if cls not in _NESTED:
+        table = {}
+        for item in fields(cls):
+            hint = str(item.type)
+            words = set(re.findall(r"\w+", hint))
+            table[item.name] = (next((c for c in _RECORDS if c.__name__ in words), None), hint.startswith("tuple"))
+        _NESTED[cls] = table
+    return _NESTED[cls]
+
+
 def _build(cls: type, data: Any) -> Any:
-    hints = {f.name: f.type for f in fields(cls)}
+    table = _nested(cls)
     values = {}
     for name, value in data.items():
-        hint = str(hints[name])
-        words = set(re.findall(r"\w+", hint))
-        nested = next((c for c in _RECORDS if c.__name__ in words), None)
+        nested, many = table[name]
         if nested is not None and value is not None:
-            if hint.startswith("tuple"):
+            if many:
                 value = tuple(_build(nested, item) for item in value)
             else:
                 value = _build(nested, value)

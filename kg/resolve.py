@@ -150,18 +150,28 @@ def _entity(root: str, mentions: list[Mention], clusters: _Clusters, keys: list[
         key = f"{key}-{slug(root)[-8:]}"
     used.add(key)
     aliases = tuple(sorted(set(surfaces) | set(canonical)))
+    texts = _texts(mentions)
     merges = tuple(
-        Merge(alias=_text_of(b, mentions), into=_text_of(a, mentions), method=method, score=score)
+        Merge(alias=_text_of(b, texts), into=_text_of(a, texts), method=method, score=score)
         for a, b, method, score in sorted(clusters.merges)
-        if a in keys and b in keys and _text_of(a, mentions) != _text_of(b, mentions)
+        if a in keys and b in keys and _text_of(a, texts) != _text_of(b, texts)
     )
     return Entity(key=key, type=kind, label=label, aliases=aliases, mentions=tuple(mentions),
                   gazetteer_id=gazetteer_ids[0] if gazetteer_ids else None, merges=merges)
 
 
-def _text_of(key: str, mentions: list[Mention]) -> str:
-    texts = sorted(m.text for m in mentions if mention_key(m) == key)
-    return texts[0] if texts else key.split("|", 1)[1]
+def _texts(mentions: list[Mention]) -> dict[str, str]:
+    """Map each mention key to its first surface text in sorted order, in one pass over the mentions."""
+    first: dict[str, str] = {}
+    for mention in mentions:
+        key = mention_key(mention)
+        if key not in first or mention.text < first[key]:
+            first[key] = mention.text
+    return first
+
+
+def _text_of(key: str, texts: dict[str, str]) -> str:
+    return texts[key] if key in texts else key.split("|", 1)[1]
 
 
 def reconcile_posts(extractions: Sequence[Extraction], entity_of: dict[tuple[str, int, int], str]) -> list[Extraction]:

@@ -344,7 +344,7 @@ def context_of(entities: Sequence[Entity], holdings: Iterable[tuple[str, str, st
     for entity in entities:
         for mention in entity.mentions:
             in_article[mention.provenance.article_id].add(entity.key)
-    near = {e.key: frozenset(k for m in e.mentions for k in in_article[m.provenance.article_id]) - {e.key}
+    near = {e.key: frozenset().union(*(in_article[a] for a in {m.provenance.article_id for m in e.mentions})) - {e.key}
             for e in entities}
     posts: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
     for holder, role, where in holdings:
