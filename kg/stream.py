@@ -124,8 +124,10 @@ class StreamSink:
         """Take one complete named graph: its block goes to the TriG spool, its lines to the sort."""
         name = iri.n3()
         lines = sorted({_row(q) for q in quads})
-        for line in lines:
-            self._add_line(line)
+        self.buffer.extend(lines)
+        self.buffered += sum(map(len, lines))
+        if self.buffered >= self.run_chars:
+            self._spill()
         data = f"{name} {{\n{''.join(_triple(line, name) for line in lines)}}}\n".encode("utf-8", "replace")
         self.index.append((str(iri), self.blocks.tell(), len(data)))
         self.blocks.write(data)
