@@ -8,14 +8,20 @@ built, validation violations, evaluation below target with --fail-under);
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from kg.cli_scale import add_build_options, add_merge_parser, build_options, print_summary
+from kg.cli_link import add_link_parsers
+from kg.cli_scale import (
+    add_build_options,
+    add_merge_parser,
+    build_options,
+    print_summary,
+)
+from kg.cli_store import add_push_parser
 from kg.config import DEFAULT_BASE, Settings, version
 from kg.errors import InputError, KgError
 from kg.rdf import FORMATS
@@ -36,13 +42,6 @@ def _formats(value: str) -> list[str]:
             f"unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}"
         )
     return chosen
-
-
-def _corpus_options(parser: argparse.ArgumentParser) -> None:
-    """Add the INPUT articles and --model options of the commands that extract a corpus."""
-    parser.add_argument("inputs", nargs="*", default=["seeds"], metavar="INPUT",
-                        help="article files or folders (default: seeds)")
-    parser.add_argument("--model", default=None, help="spaCy pipeline name (as for build)")
 
 
 def _link_options(parser: argparse.ArgumentParser) -> None:
@@ -177,7 +176,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--fail-under", type=float, default=None, metavar="F1",
                    help="exit 1 when any category's F1 is below this value")
 
-    _push_parser(sub)
+    add_push_parser(sub)
 
     v = sub.add_parser(
         "validate",
@@ -195,32 +194,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=("table", "json"), default="table")
     v.add_argument("--no-reason", action="store_true", help="skip the OWL reasoner (SHACL only)")
 
-    k = sub.add_parser(
-        "link",
-        help="link the entities of articles to Wikidata and list linked, NIL and ambiguous ones",
-        description="Extract and resolve the INPUT articles, link their entities to Wikidata (strong "
-        "identifiers first, then label, type and context) and print every decision. Offline (the "
-        "verified snapshot) unless --online or --endpoint is given.",
-    )
-    _corpus_options(k)
-    k.add_argument("--format", choices=("table", "json"), default="table")
-    k.add_argument("--gold", type=Path, default=None, metavar="FILE",
-                   help="score the links against a link gold file (e.g. tests/gold/wikidata.json)")
-    _link_options(k)
-
-    w = sub.add_parser("wikidata", help="maintain the Wikidata snapshot used for offline linking")
-    wsub = w.add_subparsers(dest="action", metavar="ACTION", required=True)
-    r = wsub.add_parser(
-        "refresh",
-        help="rebuild a snapshot online for the entities of a corpus",
-        description="Link the INPUT articles' entities online, then copy every item the linker considered "
-        "(labels, aliases, P31/P279/P17/P131/P36/P39/P27, ISO and GeoNames ids) from the endpoint into "
-        "a Turtle snapshot, written atomically. Use it with --snapshot FILE.",
-    )
-    _corpus_options(r)
-    r.add_argument("--out", type=Path, default=Path("wikidata-snapshot.ttl"),
-                   help="snapshot file to write (default: wikidata-snapshot.ttl)")
-    _link_options(r)
+    add_link_parsers(sub, link_options=_link_options)
     add_merge_parser(sub, link_options=_link_options, formats=_formats)
     return parser
 
@@ -241,7 +215,7 @@ def _build(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.update(1)
 
-    def on_problem(problem) -> None:  # noqa: ANN001 - a kg.articles.Problem
+    def on_problem(problem) -> None:
         if bar is None:
             _err(f"skipped {problem.message}")
             return
@@ -340,85 +314,6 @@ def _eval(args: argparse.Namespace) -> int:
     return EXIT_PROBLEM if args.fail_under is not None and worst < args.fail_under else EXIT_OK
 
 
-def _push_parser(sub: argparse._SubParsersAction) -> None:
-    from kg.stores import BULK_LOADERS, STORES
-
-    p = sub.add_parser(
-        "push",
-        help="send a built graph to a graph database (Graph Store Protocol, SPARQL Update)",
-        description="Send every named graph of DIR/graph.trig (one per article, plus the entity "
-        "graph) to a graph database, one request per graph, so re-pushing an article replaces "
-        "only its graph; verify each graph's triple count afterwards. Graphs already in the store "
-        "unchanged are skipped (state in DIR/.push-state.json), so a failed push is resumed by "
-        "running it again. The password comes from --password-env or a prompt, never the "
-        "command line. Exit 0 all graphs in the store, 1 stopped part-way (re-run to resume), "
-        "2 nothing sent (options, credentials, unreachable store).",
-        epilog="For very large graphs use the store's bulk loader: "
-        + "; ".join(f"{name}: {loader}" for name, loader in BULK_LOADERS.items() if name != "generic"),
-    )
-    p.add_argument("--data", type=Path, default=Path("out"), help="built graph folder (default: out)")
-    p.add_argument("--store", required=True, choices=STORES, help="the graph database product")
-    p.add_argument("--url", default=None, help="the server's base URL, e.g. http://localhost:8890 "
-                   "(Fuseki: …/DATASET, GraphDB: …/repositories/REPO; not for generic)")
-    p.add_argument("--user", default=None, help="user name for writes (Virtuoso: dba)")
-    p.add_argument("--password-env", default=None, metavar="VAR",
-                   help="environment variable holding the password (else a prompt on a terminal)")
-    p.add_argument("--mode", choices=("replace", "append"), default="replace",
-                   help="replace each graph (default) or add to it")
-    p.add_argument("--graph-store", default=None, metavar="URL",
-                   help="Graph Store Protocol endpoint (generic, or to override a preset)")
-    p.add_argument("--update", default=None, metavar="URL",
-                   help="SPARQL Update endpoint (generic, or to override a preset)")
-    p.add_argument("--query", default=None, metavar="URL",
-                   help="query endpoint used to verify triple counts (generic, or an override)")
-    p.add_argument("--force", action="store_true", help="send graphs the store already has")
-    p.add_argument("--timeout", type=float, default=60, help="seconds per request (default: 60)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar or per-graph lines")
-
-
-def _push(args: argparse.Namespace) -> int:
-    from kg.store import PushIncomplete, PushReport, push, read_password
-
-    password = read_password(args.password_env, user=args.user)
-    bar = None
-
-    def on_graph(iri: str, index: int, total: int) -> None:
-        nonlocal bar
-        if bar is None and not args.quiet:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, unit="graph", file=sys.stderr, desc="pushing", disable=None)
-        if bar is not None:
-            bar.update(1)
-
-    def show(report: PushReport) -> None:
-        if not args.quiet:
-            for g in report.graphs:
-                stored = "not verified" if g.stored is None else f"{g.stored} in store"
-                print(f"  {g.action:<7} {g.method or '-':<11} {g.triples:>7} triples  {stored:<16} {g.iri}")
-        checked = report.verified
-        verified = f"{len(checked)} verified" if checked or not report.graphs else "not verified (pass --query URL)"
-        print(f"{len(report.sent)} graph(s) sent, {len(report.skipped)} skipped as unchanged, "
-              f"{verified}: {sum(g.triples for g in report.graphs)} triples -> {report.store} {report.target}")
-
-    try:
-        report = push(args.data, store=args.store, url=args.url, user=args.user, password=password,
-                      mode=args.mode, graph_store=args.graph_store, update=args.update,
-                      query=args.query, force=args.force, on_graph=on_graph, timeout=args.timeout)
-    except PushIncomplete as exc:
-        if bar is not None:
-            bar.close()
-        if exc.report.graphs:
-            show(exc.report)
-        _err(str(exc))
-        return EXIT_PROBLEM if exc.report.graphs else EXIT_ERROR
-    finally:
-        if bar is not None:
-            bar.close()
-    show(report)
-    return EXIT_OK
-
-
 def _validate(args: argparse.Namespace) -> int:
     from kg import rdf
     from kg.validate import validate
@@ -443,70 +338,22 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.conforms else EXIT_PROBLEM
 
 
-def _articles(args: argparse.Namespace, settings: Settings) -> list:
-    from kg.pipeline import extract, read
+def _push(args: argparse.Namespace) -> int:
+    from kg.cli_store import push
 
-    articles, _ = read(args.inputs, on_problem=lambda problem: _err(f"skipped {problem.message}"),
-                       purpose="nothing to link")
-    return extract(articles, settings=settings)
+    return push(args, err=_err)
 
 
 def _link(args: argparse.Namespace) -> int:
-    from kg.pipeline import assemble
+    from kg.cli_link import link
 
-    settings = _link_settings(args)
-    extractions = _articles(args, settings)
-    reports = []
-    assemble(extractions, settings=settings, on_link=reports.append)
-    report = reports[0]
-    for warning in report.warnings:
-        _err(f"warning: {warning}")
-    if args.format == "json":
-        print(json.dumps({"source": report.source, "warnings": list(report.warnings),
-                          "links": [dataclasses.asdict(link) for link in report.links]}, indent=2, ensure_ascii=False))
-    else:
-        order = {"linked": 0, "ambiguous": 1, "nil": 2, "unlinked": 3}
-        print(f"{'status':<10} {'type':<26} {'label':<34} {'wikidata':<10} {'score':>5}  method / why")
-        for link in sorted(report.links, key=lambda x: (order[x.status], x.type, x.label)):
-            why = link.method if link.status == "linked" else link.note
-            if link.status == "ambiguous":
-                why += ": " + ", ".join(f"{c.qid} {c.label or ''} {c.score:.2f}".strip() for c in link.candidates[:4])
-            score = f"{link.score:.2f}" if link.score is not None else ""
-            print(f"{link.status:<10} {link.type:<26} {link.label[:34]:<34} {link.qid or '':<10} {score:>5}  {why}")
-        print(f"{report.count('linked')} linked, {report.count('nil')} NIL, {report.count('ambiguous')} ambiguous, "
-              f"{report.count('unlinked')} unlinked; source: {report.source}; {report.requests} request(s) sent")
-    if args.gold:
-        from kg.wikidata.evaluate import score_links
-
-        sources = {x.article.id: x.article.source for x in extractions}
-        score = score_links(args.gold, report.entities, sources)
-        print(f"link precision {score.precision:.3f} ({score.correct}/{score.links}), recall {score.recall:.3f} "
-              f"({score.correct}/{score.expected}; {score.recall_found:.3f} of the {score.found} extracted), "
-              f"{score.unjudged} gold entities not in {args.gold}")
-        for line in score.wrong + score.missed:
-            print(f"  {line}")
-    return EXIT_OK
+    return link(args, settings=_link_settings(args), err=_err)
 
 
 def _wikidata(args: argparse.Namespace) -> int:
-    from kg.resolve import resolve
-    from kg.wikidata import Cache, Endpoint, article_context, default_cache_dir
-    from kg.wikidata.refresh import refresh_snapshot
+    from kg.cli_link import refresh
 
-    if args.offline:
-        _err("wikidata refresh needs the live endpoint and cannot run --offline; drop --offline "
-             "(or give --endpoint URL of a reachable mirror)")
-        return EXIT_ERROR
-    settings = dataclasses.replace(_link_settings(args), offline=False)
-    extractions = _articles(args, settings)
-    entities, entity_of = resolve(extractions)
-    endpoint = Endpoint(settings.wikidata_endpoint, timeout=settings.link_timeout,
-                        cache=Cache(settings.cache_dir or default_cache_dir()))
-    result = refresh_snapshot(entities, endpoint=endpoint, out=args.out,
-                              context=article_context(entities, extractions, entity_of))
-    print(f"wrote {result.path}: {result.items} items, {result.triples} triples from {endpoint.url} "
-          f"({result.requests} request(s)); use it with --snapshot {result.path}")
-    return EXIT_OK
+    return refresh(args, settings=_link_settings(args), err=_err)
 
 
 COMMANDS = {"build": _build, "query": _query, "validate": _validate, "eval": _eval, "link": _link,
