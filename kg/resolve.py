@@ -84,11 +84,14 @@ def resolve(extractions: Iterable[Extraction]) -> tuple[list[Entity], dict[tuple
     members: dict[str, list[str]] = defaultdict(list)
     for key in sorted(keyed):
         members[clusters.find(key)].append(key)
+    merges: dict[str, list[tuple[str, str, str, float]]] = defaultdict(list)
+    for merge in sorted(clusters.merges):  # once, by cluster: a merge's two keys are in its cluster
+        merges[clusters.find(merge[0])].append(merge)
     entities, index = [], {}
     used: set[str] = set()
     for root in sorted(members):
         mentions = [m for key in members[root] for m in keyed[key]]
-        entity = _entity(root, mentions, clusters, members[root], used)
+        entity = _entity(root, mentions, merges.get(root, []), used)
         entities.append(entity)
         for mention in mentions:
             index[(mention.provenance.article_id, mention.start, mention.end)] = entity.key
@@ -134,11 +137,12 @@ def _join_acronyms(keyed: dict[str, list[Mention]], clusters: _Clusters) -> None
             clusters.join(by_initials[text][0], key, "acronym", 0.9)
 
 
-def _entity(root: str, mentions: list[Mention], clusters: _Clusters, keys: list[str], used: set[str]) -> Entity:
+def _entity(root: str, mentions: list[Mention], merges: list[tuple[str, str, str, float]], used: set[str]) -> Entity:
     types = Counter(m.type for m in mentions)
     kind = max(types, key=lambda t: (types[t], t != "Organization", t))
     surfaces = Counter(m.text for m in mentions)
-    full = [s for s in surfaces if len(s.split()) == max(len(x.split()) for x in surfaces)]
+    longest = max(len(x.split()) for x in surfaces)
+    full = [s for s in surfaces if len(s.split()) == longest]
     label = max(full, key=lambda s: (surfaces[s], len(s), s))
     canonical = sorted({m.canonical for m in mentions if m.canonical})
     gazetteer_ids = sorted({m.gazetteer_id for m in mentions if m.gazetteer_id})
@@ -153,8 +157,8 @@ def _entity(root: str, mentions: list[Mention], clusters: _Clusters, keys: list[
     texts = _texts(mentions)
     merges = tuple(
         Merge(alias=_text_of(b, texts), into=_text_of(a, texts), method=method, score=score)
-        for a, b, method, score in sorted(clusters.merges)
-        if a in keys and b in keys and _text_of(a, texts) != _text_of(b, texts)
+        for a, b, method, score in merges
+        if _text_of(a, texts) != _text_of(b, texts)
     )
     return Entity(key=key, type=kind, label=label, aliases=aliases, mentions=tuple(mentions),
                   gazetteer_id=gazetteer_ids[0] if gazetteer_ids else None, merges=merges)
