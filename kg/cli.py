@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from kg.cli_link import add_link_parsers
+from kg.cli_link import add_link_parsers, link_options, link_settings
 from kg.cli_scale import (
     add_build_options,
     add_merge_parser,
@@ -23,10 +23,16 @@ from kg.cli_scale import (
 )
 from kg.cli_store import add_push_parser
 from kg.config import DEFAULT_BASE, Settings, version
-from kg.errors import InputError, KgError
+from kg.errors import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PROBLEM,
+    InputError,
+    KgError,
+)
 from kg.rdf import FORMATS
 
-EXIT_OK, EXIT_PROBLEM, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 PROGRESS_THRESHOLD = 5
 
 
@@ -42,27 +48,6 @@ def _formats(value: str) -> list[str]:
             f"unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}"
         )
     return chosen
-
-
-def _link_options(parser: argparse.ArgumentParser) -> None:
-    """Add the Wikidata linking options shared by build, link and wikidata refresh."""
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--online", action="store_true",
-                      help="link against the live endpoint (cached; falls back to the snapshot if unreachable)")
-    mode.add_argument("--offline", action="store_true",
-                      help="link against the local snapshot only (the default unless --online or --endpoint)")
-    parser.add_argument("--endpoint", default=None, metavar="URL",
-                        help="SPARQL endpoint to link against (implies --online; default: "
-                        "https://query.wikidata.org/sparql, or $KG_WIKIDATA_ENDPOINT)")
-    parser.add_argument("--snapshot", type=Path, default=None, metavar="FILE",
-                        help="Wikidata snapshot for offline linking (default: the verified one shipped "
-                        "with kg, or $KG_WIKIDATA_SNAPSHOT); write one with `kg wikidata refresh`")
-
-
-def _link_settings(args: argparse.Namespace, *, link: bool = True) -> Settings:
-    return Settings.from_env(base=getattr(args, "base", None), model=args.model, link=link,
-                             offline=args.offline or not (args.online or args.endpoint),
-                             endpoint=args.endpoint, snapshot=args.snapshot)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -117,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--quiet", action="store_true", help="print only problems")
     b.add_argument("--no-link", action="store_true", help="do not link entities to Wikidata")
-    _link_options(b)
+    link_options(b)
     add_build_options(b)
 
     q = sub.add_parser(
@@ -194,15 +179,15 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=("table", "json"), default="table")
     v.add_argument("--no-reason", action="store_true", help="skip the OWL reasoner (SHACL only)")
 
-    add_link_parsers(sub, link_options=_link_options)
-    add_merge_parser(sub, link_options=_link_options, formats=_formats)
+    add_link_parsers(sub)
+    add_merge_parser(sub, link_options=link_options, formats=_formats)
     return parser
 
 
 def _build(args: argparse.Namespace) -> int:
     from kg.pipeline import build
 
-    settings = _link_settings(args, link=not args.no_link)
+    settings = link_settings(args, link=not args.no_link)
     bar = None
     links = []
 
@@ -247,7 +232,7 @@ def _build(args: argparse.Namespace) -> int:
 def _merge(args: argparse.Namespace) -> int:
     from kg.cli_scale import merge
 
-    return merge(args, settings=_link_settings(args, link=not args.no_link), err=_err)
+    return merge(args, settings=link_settings(args, link=not args.no_link), err=_err)
 
 
 def _query(args: argparse.Namespace) -> int:
@@ -347,13 +332,13 @@ def _push(args: argparse.Namespace) -> int:
 def _link(args: argparse.Namespace) -> int:
     from kg.cli_link import link
 
-    return link(args, settings=_link_settings(args), err=_err)
+    return link(args, settings=link_settings(args), err=_err)
 
 
 def _wikidata(args: argparse.Namespace) -> int:
     from kg.cli_link import refresh
 
-    return refresh(args, settings=_link_settings(args), err=_err)
+    return refresh(args, settings=link_settings(args), err=_err)
 
 
 COMMANDS = {"build": _build, "query": _query, "validate": _validate, "eval": _eval, "link": _link,

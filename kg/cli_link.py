@@ -1,6 +1,7 @@
 """The command line for Wikidata: `kg link` and `kg wikidata refresh`.
 
-Part of the CLI layer (it prints); `kg.cli` adds the parsers and calls `link` and `refresh`.
+Part of the CLI layer (it prints); `kg.cli` adds the parsers and calls `link` and `refresh`. The
+linking options and the settings they give are here too: build and merge take them as well.
 """
 
 from __future__ import annotations
@@ -10,9 +11,31 @@ import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-EXIT_OK, EXIT_ERROR = 0, 2
+from kg.config import Settings
+from kg.errors import EXIT_ERROR, EXIT_OK
+
+
+def link_options(parser: argparse.ArgumentParser) -> None:
+    """Add the Wikidata linking options shared by build, link and wikidata refresh."""
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--online", action="store_true",
+                      help="link against the live endpoint (cached; falls back to the snapshot if unreachable)")
+    mode.add_argument("--offline", action="store_true",
+                      help="link against the local snapshot only (the default unless --online or --endpoint)")
+    parser.add_argument("--endpoint", default=None, metavar="URL",
+                        help="SPARQL endpoint to link against (implies --online; default: "
+                        "https://query.wikidata.org/sparql, or $KG_WIKIDATA_ENDPOINT)")
+    parser.add_argument("--snapshot", type=Path, default=None, metavar="FILE",
+                        help="Wikidata snapshot for offline linking (default: the verified one shipped "
+                        "with kg, or $KG_WIKIDATA_SNAPSHOT); write one with `kg wikidata refresh`")
+
+
+def link_settings(args: argparse.Namespace, *, link: bool = True) -> Settings:
+    """Return the Settings of a command with the linking options (and --base, --model where it has them)."""
+    return Settings.from_env(base=getattr(args, "base", None), model=args.model, link=link,
+                             offline=args.offline or not (args.online or args.endpoint),
+                             endpoint=args.endpoint, snapshot=args.snapshot)
 
 
 def _corpus_options(parser: argparse.ArgumentParser) -> None:
@@ -22,9 +45,8 @@ def _corpus_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None, help="spaCy pipeline name (as for build)")
 
 
-def add_link_parsers(sub: argparse._SubParsersAction, *,
-                     link_options: Callable[[argparse.ArgumentParser], None]) -> None:
-    """Add `kg link` and `kg wikidata refresh` (link_options is kg.cli's, shared with build)."""
+def add_link_parsers(sub: argparse._SubParsersAction) -> None:
+    """Add `kg link` and `kg wikidata refresh`."""
     k = sub.add_parser(
         "link",
         help="link the entities of articles to Wikidata and list linked, NIL and ambiguous ones",
@@ -53,7 +75,7 @@ def add_link_parsers(sub: argparse._SubParsersAction, *,
     link_options(r)
 
 
-def _articles(args: argparse.Namespace, settings: Any, err: Callable[[str], None]) -> list:
+def _articles(args: argparse.Namespace, settings: Settings, err: Callable[[str], None]) -> list:
     from kg.pipeline import extract, read
 
     articles, _ = read(args.inputs, on_problem=lambda problem: err(f"skipped {problem.message}"),
@@ -61,7 +83,7 @@ def _articles(args: argparse.Namespace, settings: Any, err: Callable[[str], None
     return extract(articles, settings=settings)
 
 
-def link(args: argparse.Namespace, *, settings: Any, err: Callable[[str], None]) -> int:
+def link(args: argparse.Namespace, *, settings: Settings, err: Callable[[str], None]) -> int:
     """Run `kg link`; return the exit code."""
     from kg.pipeline import assemble
 
@@ -98,7 +120,7 @@ def link(args: argparse.Namespace, *, settings: Any, err: Callable[[str], None])
     return EXIT_OK
 
 
-def refresh(args: argparse.Namespace, *, settings: Any, err: Callable[[str], None]) -> int:
+def refresh(args: argparse.Namespace, *, settings: Settings, err: Callable[[str], None]) -> int:
     """Run `kg wikidata refresh`; return the exit code."""
     from kg.resolve import resolve
     from kg.wikidata import Cache, Endpoint, article_context, default_cache_dir

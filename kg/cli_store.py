@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-EXIT_OK, EXIT_PROBLEM, EXIT_ERROR = 0, 1, 2
+from kg.errors import EXIT_ERROR, EXIT_OK, EXIT_PROBLEM
 
 
 def add_push_parser(sub: argparse._SubParsersAction) -> None:

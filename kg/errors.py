@@ -6,11 +6,15 @@ class to an exit code; library code never exits or prints.
 
 from __future__ import annotations
 
+# Exit codes of the command line: 0 success; 1 the work ran but found a problem; 2 usage,
+# configuration or tool failure; 130 interrupted.
+EXIT_OK, EXIT_PROBLEM, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
 
 class KgError(Exception):
     """Base class of every error kg raises on purpose."""
 
-    exit_code = 2
+    exit_code = EXIT_ERROR
 
 
 class InputError(KgError):
