@@ -298,6 +298,22 @@ def test_settings_refuse_a_bad_endpoint():
         Settings(link_timeout=0)
 
 
+def test_context_keeps_co_mention_per_article_not_per_pair():
+    """A big corpus: one entity in every article must not make the context grow with the square of it."""
+    articles = [f"a{n}" for n in range(300)]
+    country = Entity("country/x", "Country", "X", ("X",), tuple(
+        Mention("X", "Country", Provenance(a, 0, 1, "", "test")) for a in articles), "iso3166-1:XX")
+    towns = [entity("City", f"Town {n}", article=a) for n, a in enumerate(articles)]
+    context = context_of([country, *towns])
+    stored = sum(map(len, context.articles.values())) + sum(map(len, context.mentioned.values()))
+    assert stored == 2 * (len(articles) + len(towns))  # each mention once per side: linear in the corpus
+    near = context.near({"country/x": "Q1", towns[0].key: "Q2"})
+    assert near(towns[5].key) == {"Q1"}  # the country named in its article
+    assert near(towns[0].key) == {"Q1"}  # never itself
+    assert near("country/x") == {"Q2"}
+    assert near("city/unknown") == set()
+
+
 # --------------------------------------------------------------------------- disambiguation: no wrong link
 
 def test_people_with_similar_names_do_not_get_the_wrong_link():

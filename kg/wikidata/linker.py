@@ -13,7 +13,7 @@ ahead of the next candidate leaves it NIL as ambiguous. A wrong link is worse th
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -67,10 +67,21 @@ class Link:
 
 @dataclass(frozen=True)
 class Context:
-    """What the articles say around each entity: the keys co-mentioned with it, a person's posts."""
+    """What the articles say around each entity: where it is mentioned, who else is, a person's posts.
 
-    near: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    Co-mention is kept per article (entity -> articles, article -> entities), not per pair of
+    entities: an entity named in every article would otherwise list every other entity, and the
+    pairs grow with the square of the corpus.
+    """
+
+    articles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # entity key -> article ids
+    mentioned: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # article id -> entity keys
     posts: Mapping[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
+
+    def near(self, qids: Mapping[str, str]) -> Callable[[str], set[str]]:
+        """Return key -> the `qids` of the other entities mentioned in the same articles as it."""
+        linked = {article: tuple((k, qids[k]) for k in keys if k in qids) for article, keys in self.mentioned.items()}
+        return lambda key: {qid for article in self.articles.get(key, ()) for k, qid in linked[article] if k != key}
 
 
 @dataclass(frozen=True)
@@ -193,10 +204,10 @@ class Linker:
         for entity in entities:  # strong identifiers first: their links are the others' context
             if by_pair.get(strong[entity.key]):
                 decisions[entity.key] = self._strong(entity, strong[entity.key], by_pair, facts, kinds)
-        qids = {k: d.qid for k, d in decisions.items() if d.qid}
+        near_to = context.near({k: d.qid for k, d in decisions.items() if d.qid})
         for entity in entities:
             if entity.key not in decisions:
-                near = {qids[k] for k in context.near.get(entity.key, ()) if k in qids}
+                near = near_to(entity.key)
                 posts = list(context.posts.get(entity.key, ()))
                 matched = _matches(names[entity.key], found)
                 scored = [self._score(entity, qid, vias, facts, kinds, near, posts) for qid, vias in matched.items()]
@@ -340,14 +351,15 @@ def _matches(names: Iterable[str], found: Mapping[str, list[tuple[str, str]]]) -
 
 def context_of(entities: Sequence[Entity], holdings: Iterable[tuple[str, str, str | None]] = ()) -> Context:
     """Build the context: entities mentioned in the same articles, and (holder, role, jurisdiction) keys."""
-    in_article: dict[str, set[str]] = defaultdict(set)
+    mentioned: dict[str, dict[str, None]] = defaultdict(dict)
+    articles = {}
     for entity in entities:
-        for mention in entity.mentions:
-            in_article[mention.provenance.article_id].add(entity.key)
-    near = {e.key: frozenset().union(*(in_article[a] for a in {m.provenance.article_id for m in e.mentions})) - {e.key}
-            for e in entities}
+        ids = tuple(dict.fromkeys(m.provenance.article_id for m in entity.mentions))
+        articles[entity.key] = ids
+        for article in ids:
+            mentioned[article][entity.key] = None
     posts: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
     for holder, role, where in holdings:
         if (role, where) not in posts[holder]:
             posts[holder].append((role, where))
-    return Context(near, {k: tuple(v) for k, v in posts.items()})
+    return Context(articles, {a: tuple(keys) for a, keys in mentioned.items()}, {k: tuple(v) for k, v in posts.items()})
