@@ -45,7 +45,7 @@ class Corpus:
 
     def add(self, extraction: Extraction) -> None:
         """Keep the compact records of one article."""
-        aid = extraction.article.id
+        aid = self._text(extraction.article.id)
         nowhere = Provenance(aid, -1, -1, "", "")
         shared: dict[tuple, Mention] = {}
         placed: dict[tuple[int, int], Mention] = {}  # mentions that keep their position, by (start, end)
@@ -65,8 +65,11 @@ class Corpus:
                 extractor, Provenance(aid, -1, -1, "", self._text(extractor)))
             holdings.append(Holding(holder=self._placed(h.holder, at, placed), role=self._text(h.role),
                                     provenance=provenance, jurisdiction=self._placed(h.jurisdiction, at, placed),
-                                    tenure=h.tenure, status=h.status))
-        self.extractions.append(Extraction(article=replace(extraction.article, text=""), mentions=tuple(mentions),
+                                    tenure=self._text(h.tenure), status=self._text(h.status)))
+        article = extraction.article  # resolution reads its id and outlets only
+        slim_article = Article(id=article.id, source="", text="", outlet=self._text(article.outlet),
+                               contributors=tuple(self._text(c) for c in article.contributors))
+        self.extractions.append(Extraction(article=slim_article, mentions=tuple(mentions),
                                            holdings=tuple(holdings)))
 
     def _placed(self, mention: Mention | None, at: Mapping[tuple[int, int], Mention],
@@ -80,7 +83,7 @@ class Corpus:
             self.anchors[(p.article_id, *span)] = mention_key(anchor)
         slim = placed.get(span)
         if slim is None or _signature(slim) != _signature(mention) or slim.provenance.article_id != p.article_id:
-            slim = placed[span] = self._mention(mention, Provenance(p.article_id, *span, "", ""))
+            slim = placed[span] = self._mention(mention, Provenance(self._text(p.article_id), *span, "", ""))
         return slim
 
 
@@ -115,7 +118,7 @@ class Resolution:
 def resolve_corpus(corpus: Corpus, *, settings: Settings,
                    on_link: Callable[[LinkReport], None] | None = None) -> Resolution:
     """Resolve entities across the corpus, reconcile posts, add outlets, link to Wikidata (unless off)."""
-    entities, _ = resolve(corpus.extractions)
+    entities, _ = resolve(corpus.extractions, positions=False)
     key_of = {mention_key(m): e.key for e in entities for m in e.mentions}
     placed = {(m.provenance.article_id, m.start, m.end): key_of[mention_key(m)]
               for x in corpus.extractions for h in x.holdings for m in (h.holder, h.jurisdiction) if m is not None}

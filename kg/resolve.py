@@ -61,9 +61,14 @@ def _acronym(label: str) -> str:
     return "".join(word[0] for word in label.replace("-", " ").split() if word.lower() not in _SMALL).upper()
 
 
-def resolve(extractions: Iterable[Extraction]) -> tuple[list[Entity], dict[tuple[str, int, int], str]]:
+def resolve(extractions: Iterable[Extraction], *,
+            positions: bool = True) -> tuple[list[Entity], dict[tuple[str, int, int], str]]:
     """Group mentions into entities.
 
+    Args:
+        extractions: the articles' records.
+        positions: also map each mention's position to its entity (a large map on a big
+            corpus; False leaves it empty).
     Returns:
         the entities (sorted by key) and a map (article id, start, end) -> entity key.
     """
@@ -93,7 +98,7 @@ def resolve(extractions: Iterable[Extraction]) -> tuple[list[Entity], dict[tuple
         mentions = [m for key in members[root] for m in keyed[key]]
         entity = _entity(root, mentions, merges.get(root, []), used)
         entities.append(entity)
-        for mention in mentions:
+        for mention in mentions if positions else ():
             index[(mention.provenance.article_id, mention.start, mention.end)] = entity.key
     return sorted(entities, key=lambda e: e.key), index
 
@@ -198,5 +203,6 @@ def reconcile_posts(extractions: Sequence[Extraction], entity_of: dict[tuple[str
             replace(h, jurisdiction=stated[(key(h.holder), h.role)])
             if h.provenance.extractor.endswith("from context") and (key(h.holder), h.role) in stated else h
             for h in extraction.holdings)
-        out.append(replace(extraction, holdings=holdings))
+        changed = any(new is not old for new, old in zip(holdings, extraction.holdings))
+        out.append(replace(extraction, holdings=holdings) if changed else extraction)
     return out
