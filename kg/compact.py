@@ -22,7 +22,7 @@ from kg.keys import slug
 from kg.model import Article, Entity, Extraction, Holding, Mention, Provenance
 from kg.nlp.gazetteer import lookup_organisation
 from kg.resolve import mention_key, reconcile_posts, resolve
-from kg.wikidata import LinkReport, link_entities
+from kg.wikidata import LinkReport, article_context, link_entities
 
 Position = tuple[str, int, int]  # (article id, start, end), as `kg.resolve.resolve` indexes mentions
 
@@ -115,9 +115,14 @@ class Resolution:
         return found
 
 
-def resolve_corpus(corpus: Corpus, *, settings: Settings,
-                   on_link: Callable[[LinkReport], None] | None = None) -> Resolution:
-    """Resolve entities across the corpus, reconcile posts, add outlets, link to Wikidata (unless off)."""
+def resolve_corpus(corpus: Corpus, *, settings: Settings, on_link: Callable[[LinkReport], None] | None = None,
+                   mentions: bool = True) -> Resolution:
+    """Resolve entities across the corpus, reconcile posts, add outlets, link to Wikidata (unless off).
+
+    With `mentions` False the entities come back without their mentions, and the corpus is
+    emptied before linking (whose context is taken first): a big build then never holds the
+    compact records and the linker's working set at once.
+    """
     entities, _ = resolve(corpus.extractions, positions=False)
     key_of = {mention_key(m): e.key for e in entities for m in e.mentions}
     placed = {(m.provenance.article_id, m.start, m.end): key_of[mention_key(m)]
@@ -132,8 +137,13 @@ def resolve_corpus(corpus: Corpus, *, settings: Settings,
                 overrides[before.article.id][index] = (new.jurisdiction, placed[(p.article_id, p.start, p.end)])
     outlets, extra = outlet_entities([x.article for x in reconciled], entities)
     entities = sorted(entities + extra, key=lambda e: e.key)
-    if settings.link:
-        report = link_entities(entities, settings=settings, extractions=reconciled, entity_of=placed)
+    context = article_context(entities, reconciled, placed) if settings.link else None
+    if not mentions:
+        entities = [replace(e, mentions=()) for e in entities]
+        corpus.extractions.clear()
+        del reconciled, placed
+    if context is not None:
+        report = link_entities(entities, settings=settings, context=context)
         entities = list(report.entities)
         if on_link is not None:
             on_link(report)

@@ -252,7 +252,7 @@ def _finish(collected: _Collected, *, settings: Settings, out: Path, formats: li
     streamed = stream if stream is not None else count > STREAM_ABOVE and all(f in STREAM_FORMATS for f in formats)
     sink = StreamSink(work, shared=Minter(settings.base).entities_graph()) if streamed else MemorySink(settings.base)
     resolving = time.perf_counter()
-    resolution = resolve_corpus(collected.corpus, settings=settings,
+    resolution = resolve_corpus(collected.corpus, settings=settings, mentions=False,
                                 on_link=None if on_link is None else lambda report: on_link(_unmentioned(report)))
     # Writing needs no mention of an entity: let the compact records go before the sort buffers grow.
     collected.corpus = Corpus()

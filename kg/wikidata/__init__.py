@@ -50,6 +50,7 @@ def link_entities(
     entity_of: Mapping[tuple[str, int, int], str] | None = None,
     source: Source | None = None,
     fallback: Source | None = None,
+    context: Context | None = None,
 ) -> LinkReport:
     """Link entities to Wikidata items, using the articles as context.
 
@@ -59,6 +60,8 @@ def link_entities(
         extractions: the articles' extractions (a person's posts become context).
         entity_of: (article id, start, end) -> entity key, from `kg.resolve.resolve`.
         source, fallback: where to send the queries, overriding the settings (tests, tools).
+        context: the articles' context, already taken (`article_context`); it replaces
+            `extractions` and `entity_of`.
     Returns:
         The entities with wikidata / link_score / link_method filled where linked, one decision
         per entity, and warnings (an endpoint that failed) for the caller to show.
@@ -67,7 +70,9 @@ def link_entities(
     """
     if source is None:
         source, fallback = sources_for(settings)
-    return Linker(source, fallback=fallback).link(entities, article_context(entities, extractions, entity_of))
+    if context is None:
+        context = article_context(entities, extractions, entity_of)
+    return Linker(source, fallback=fallback).link(entities, context)
 
 
 def article_context(entities: Sequence[Entity], extractions: Sequence[Extraction] = (),
