@@ -16,7 +16,7 @@ from dataclasses import replace
 from rapidfuzz import fuzz
 
 from kg.keys import name_key, skeleton, slug
-from kg.model import Entity, Extraction, Merge, Mention
+from kg.model import Entity, Extraction, Mention, Merge
 
 ORG_TYPES = frozenset({"Organization", "ArmedGroup", "GovernmentBody", "SecurityForce", "MilitaryUnit",
                        "MediaOrganization", "InternationalOrganization", "PoliticalBody"})
