@@ -67,7 +67,7 @@ class Corpus:
                                     provenance=provenance, jurisdiction=self._placed(h.jurisdiction, at, placed),
                                     tenure=self._text(h.tenure), status=self._text(h.status)))
         article = extraction.article  # resolution reads its id and outlets only
-        slim_article = Article(id=article.id, source="", text="", outlet=self._text(article.outlet),
+        slim_article = Article(id=aid, source="", text="", outlet=self._text(article.outlet),
                                contributors=tuple(self._text(c) for c in article.contributors))
         self.extractions.append(Extraction(article=slim_article, mentions=tuple(mentions),
                                            holdings=tuple(holdings)))

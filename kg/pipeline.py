@@ -252,11 +252,10 @@ def _finish(collected: _Collected, *, settings: Settings, out: Path, formats: li
     streamed = stream if stream is not None else count > STREAM_ABOVE and all(f in STREAM_FORMATS for f in formats)
     sink = StreamSink(work, shared=Minter(settings.base).entities_graph()) if streamed else MemorySink(settings.base)
     resolving = time.perf_counter()
-    resolution = resolve_corpus(collected.corpus, settings=settings, mentions=False,
-                                on_link=None if on_link is None else lambda report: on_link(_unmentioned(report)))
-    # Writing needs no mention of an entity: let the compact records go before the sort buffers grow.
+    # Writing needs no mention of an entity: resolution lets them and the compact records go
+    # (they hold every mention of the corpus) before linking, and the sort buffers grow after.
+    resolution = resolve_corpus(collected.corpus, settings=settings, mentions=False, on_link=on_link)
     collected.corpus = Corpus()
-    resolution = replace(resolution, entities=_unmentioned(resolution).entities)
     writing = time.perf_counter()
     _map(resolution, (extraction for _, extraction in collected.spool.records()), sink=sink, base=settings.base)
     files, triples = sink.close(out, formats)
@@ -266,11 +265,6 @@ def _finish(collected: _Collected, *, settings: Settings, out: Path, formats: li
         entities=Counter(e.type for e in resolution.entities), events=collected.events, triples=triples,
         seconds=finished - started, files=tuple(files), extracted=collected.extracted, streamed=streamed,
         phases={"extract": resolving - started, "resolve": writing - resolving, "write": finished - writing})
-
-
-def _unmentioned(holder: Resolution | LinkReport) -> Resolution | LinkReport:
-    """Return a copy whose entities carry no mentions (they hold every compact record of the corpus)."""
-    return replace(holder, entities=type(holder.entities)(replace(e, mentions=()) for e in holder.entities))
 
 
 def _publish_shard(work: Path, out: Path, *, shard: Shard, collected: _Collected, model: str | None,
