@@ -5,7 +5,8 @@ are read one at a time and go through spaCy in batches (`kg.workers`: in worker 
 reusing cached records), each article's records are parked on disk and kept in compact
 form for cross-document resolution (`kg.compact`); once the corpus is resolved, every
 article's records are read back, mapped to quads and handed to a sink (`kg.stream`): an
-rdflib Dataset for small builds (pretty TriG and Turtle), an external sort for big ones.
+rdflib Dataset for small builds (pretty TriG and Turtle), an external sort for big ones,
+whose mapping and sorted runs are made in the worker processes too (`kg.render`).
 Both sinks give the same graph; only the syntax of graph.trig and graph.ttl differs.
 """
 
@@ -17,21 +18,21 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from kg import rdf
 from kg.articles import Problem, discover, load
 from kg.cache import ExtractionCache, code_fingerprint, model_identity
-from kg.compact import Corpus, Resolution, resolve_corpus
+from kg.compact import Corpus, resolve_corpus
 from kg.config import Settings
 from kg.errors import ConfigError, InputError, OutputError
 from kg.evaluate import Report, evaluate
 from kg.iri import Minter
-from kg.mapping import Mapper
 from kg.model import Article, Entity, Extraction
 from kg.nlp import Extractor
+from kg.render import render, render_parallel
 from kg.resolve import reconcile_posts, resolve
 from kg.shards import MANIFEST_FILE, RECORDS_FILE, Shard, open_shards, record_line, write_manifest
 from kg.stream import STREAM_ABOVE, STREAM_FORMATS, MemorySink, Spool, StreamSink, streaming_refusal
@@ -100,19 +101,8 @@ def assemble(extractions: Sequence[Extraction], *, settings: Settings,
         corpus.add(extraction)
     resolution = resolve_corpus(corpus, settings=settings, on_link=on_link)
     sink = MemorySink(settings.base)
-    _map(resolution, extractions, sink=sink, base=settings.base)
+    render(resolution, extractions, sink=sink, base=settings.base)
     return sink.dataset, resolution.entities
-
-
-def _map(resolution: Resolution, records: Iterable[Extraction], *, sink: MemorySink | StreamSink, base: str) -> None:
-    """Hand the sink the entity graph, then each article's metadata and named graph, in input order."""
-    minter = Minter(base)
-    sink.add(Mapper(minter=minter, entity_of={}, n3=sink.n3).entities(resolution.entities))
-    for extraction in records:
-        extraction = replace(extraction, holdings=resolution.holdings(extraction))
-        mapper = Mapper(minter=minter, entity_of=resolution.entity_of(extraction), n3=sink.n3)
-        sink.add(mapper.article_metadata(extraction.article, resolution.outlets))
-        sink.graph(minter.graph(extraction.article.id), mapper.extraction(extraction))
 
 
 @dataclass
@@ -155,7 +145,8 @@ def build(
         formats: extra formats besides trig and ttl (nt, nq, jsonld, xml).
         settings: model, base IRI, batch size.
         strict: refuse to write anything when any input had a problem.
-        workers: processes running spaCy (1: this one); the graph does not depend on it.
+        workers: processes running spaCy and, when streaming, mapping the records (1: this one);
+            the graph does not depend on it.
         shard: build only this shard of the articles (by id) and keep its records for `merge`.
         cache: a folder of extraction records to reuse for articles seen before (same text,
             metadata, model and kg code) and to store new ones in (`kg build` uses
@@ -196,7 +187,7 @@ def build(
         if not collected.read:  # an empty shard is fine: its graph is empty, its records merge
             raise InputError("no article could be read from the inputs; nothing was written")
         result = _finish(collected, settings=settings, out=out, formats=formats, stream=stream, work=Path(work),
-                         on_link=on_link, started=started)
+                         workers=workers, on_link=on_link, started=started)
         if shard is not None:
             _publish_shard(Path(work), out, shard=shard, collected=collected, model=model, inputs=inputs)
     return result
@@ -246,8 +237,8 @@ def _collect(inputs: list[str | Path], collected: _Collected, *, settings: Setti
 
 
 def _finish(collected: _Collected, *, settings: Settings, out: Path, formats: list[str], stream: bool | None,
-            work: Path, on_link: Callable[[LinkReport], None] | None, started: float) -> BuildResult:
-    """Resolve, map and write the collected records; return the summary."""
+            work: Path, workers: int = 1, on_link: Callable[[LinkReport], None] | None, started: float) -> BuildResult:
+    """Resolve, map and write the collected records (a streamed build maps in `workers` processes)."""
     count = collected.spool.count
     streamed = stream if stream is not None else count > STREAM_ABOVE and all(f in STREAM_FORMATS for f in formats)
     sink = StreamSink(work, shared=Minter(settings.base).entities_graph()) if streamed else MemorySink(settings.base)
@@ -257,7 +248,10 @@ def _finish(collected: _Collected, *, settings: Settings, out: Path, formats: li
     resolution = resolve_corpus(collected.corpus, settings=settings, mentions=False, on_link=on_link)
     collected.corpus = Corpus()
     writing = time.perf_counter()
-    _map(resolution, (extraction for _, extraction in collected.spool.records()), sink=sink, base=settings.base)
+    if isinstance(sink, StreamSink) and workers > 1:
+        render_parallel(resolution, collected.spool, sink=sink, base=settings.base, workers=workers)
+    else:
+        render(resolution, (extraction for _, extraction in collected.spool.records()), sink=sink, base=settings.base)
     files, triples = sink.close(out, formats)
     finished = time.perf_counter()
     return BuildResult(

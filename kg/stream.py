@@ -7,7 +7,9 @@ each quad becomes an N-Quads line (rdflib's own row format, so the lines equal w
 (an external sort), and every file is derived from that one sorted stream or from the
 per-article blocks: graph.nq (sorted, unique), graph.ttl and graph.nt (the triples, sorted,
 unique, in N-Triples syntax, which is Turtle), graph.trig (one block per named graph in IRI
-order, its triples in N-Triples syntax). Both sinks give the same sorted N-Quads.
+order, its triples in N-Triples syntax). Both sinks give the same sorted N-Quads. A
+StreamSink can be filled in parts: each worker process fills one of its own and `seal`s it,
+and the build's sink `adopt`s their runs and blocks before merging (`kg.render`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import os
 import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import URIRef
@@ -38,20 +42,46 @@ class Spool:
     def __init__(self, path: Path) -> None:
         """Open `path` for writing."""
         self.path = path
-        self._stream = open(path, "wb")  # noqa: SIM115 - closed in `records`
+        self._stream = open(path, "wb")  # noqa: SIM115 - closed in `finish`
         self.count = 0
+        self.offsets: list[int] = []  # where each record starts
 
     def add(self, seq: int, extraction: Extraction) -> None:
         """Append one record."""
+        self.offsets.append(self._stream.tell())
         pickle.dump((seq, extraction), self._stream, protocol=pickle.HIGHEST_PROTOCOL)
         self.count += 1
 
+    def finish(self) -> None:
+        """Stop writing: every record is on disk for `records` or `read_records`."""
+        self._stream.close()
+
+    def split(self, parts: int) -> list[tuple[int, int]]:
+        """Return (offset, count) of at most `parts` consecutive runs of records of about equal bytes."""
+        self.finish()
+        size = self.path.stat().st_size
+        out, first = [], 0
+        for part in range(1, parts + 1):
+            end = first
+            while end < self.count and (part == parts or self.offsets[end] < size * part / parts):
+                end += 1
+            if end > first:
+                out.append((self.offsets[first], end - first))
+            first = end
+        return out
+
     def records(self) -> Iterator[tuple[int, Extraction]]:
         """Yield the records back in the order they were added."""
-        self._stream.close()
-        with open(self.path, "rb") as stream:
-            for _ in range(self.count):
-                yield pickle.load(stream)
+        self.finish()
+        yield from read_records(self.path, 0, self.count)
+
+
+def read_records(path: Path, offset: int, count: int) -> Iterator[tuple[int, Extraction]]:
+    """Yield `count` records of a finished spool from byte `offset` (see `Spool.split`)."""
+    with open(path, "rb") as stream:
+        stream.seek(offset)
+        for _ in range(count):
+            yield pickle.load(stream)
 
 
 class MemorySink:
@@ -88,6 +118,15 @@ def _triple(line: str, graph_n3: str) -> str:
     return line[: len(line) - len(graph_n3) - 4] + " .\n"
 
 
+@dataclass(frozen=True)
+class Part:
+    """What a sealed StreamSink wrote: sorted runs, TriG blocks and their index (graph IRI, 0, offset, length)."""
+
+    runs: tuple[Path, ...]
+    blocks: Path
+    index: tuple[tuple[str, int, int, int], ...]
+
+
 class StreamSink:
     """Sorted N-Quads through an external sort; TriG from per-graph blocks (see the module doc).
 
@@ -96,15 +135,17 @@ class StreamSink:
 
     n3 = True  # prefers N3 terms
 
-    def __init__(self, work: Path, *, shared: URIRef, run_chars: int = RUN_CHARS) -> None:
-        """Keep runs and blocks under `work`; `shared` is the one graph filled through `add`."""
-        self.work, self.shared, self.run_chars = work, shared.n3(), run_chars
+    def __init__(self, work: Path, *, shared: URIRef, run_chars: int | None = None) -> None:
+        """Keep runs and blocks under `work`; `shared` is the one graph filled through `add`; a sorted
+        run goes to disk every `run_chars` characters (RUN_CHARS)."""
+        self.work, self.shared, self.run_chars = work, shared.n3(), run_chars or RUN_CHARS
         self.buffer: list[str] = []
         self.buffered = 0
         self.runs: list[Path] = []
         self.blocks_path = work / "blocks.trig"
-        self.blocks = open(self.blocks_path, "wb")  # noqa: SIM115 - closed in close
-        self.index: list[tuple[str, int, int]] = []
+        self.blocks = open(self.blocks_path, "wb")  # noqa: SIM115 - closed in seal or close
+        self.block_files = [self.blocks_path]  # this sink's own, then those of adopted parts
+        self.index: list[tuple[str, int, int, int]] = []  # graph IRI, block file, offset, length
         self._shared_end = f" {self.shared} .\n"
 
     def _add_line(self, line: str) -> None:
@@ -129,7 +170,7 @@ class StreamSink:
         if self.buffered >= self.run_chars:
             self._spill()
         data = f"{name} {{\n{''.join(_triple(line, name) for line in lines)}}}\n".encode("utf-8", "replace")
-        self.index.append((str(iri), self.blocks.tell(), len(data)))
+        self.index.append((str(iri), 0, self.blocks.tell(), len(data)))
         self.blocks.write(data)
 
     def add(self, quads: Iterable[tuple]) -> None:
@@ -139,6 +180,20 @@ class StreamSink:
             if not line.endswith(self._shared_end):
                 raise ValueError(f"StreamSink.add takes quads of {self.shared} only, got {line.strip()}")
             self._add_line(line)
+
+    def seal(self) -> Part:
+        """Finish a sink that fills part of another (see `adopt`): its last run and its blocks go to disk."""
+        if self.buffer:
+            self._spill()
+        self.blocks.close()
+        return Part(runs=tuple(self.runs), blocks=self.blocks_path, index=tuple(self.index))
+
+    def adopt(self, part: Part) -> None:
+        """Take the runs and blocks another sink (in another process, say) wrote, as if given here."""
+        number = len(self.block_files)
+        self.block_files.append(part.blocks)
+        self.runs.extend(part.runs)
+        self.index.extend((iri, number, offset, length) for iri, _, offset, length in part.index)
 
     def _sorted(self) -> Iterator[str]:
         tail = sorted(set(self.buffer))
@@ -206,18 +261,20 @@ class StreamSink:
         return [targets[f] for f in wanted], triples
 
     def _write_trig(self, stream, shared_triples: Path) -> None:  # noqa: ANN001 - a text file
-        entries = sorted([*self.index, (self.shared[1:-1], -1, 0)])
-        with open(self.blocks_path, "rb") as blocks, \
-                open(shared_triples, encoding="utf-8", newline="\n") as shared:
-            for number, (iri, offset, length) in enumerate(entries):
+        entries = sorted([*self.index, (self.shared[1:-1], -1, -1, 0)])
+        with ExitStack() as files:
+            block_files = [files.enter_context(open(path, "rb")) for path in self.block_files]
+            shared = files.enter_context(open(shared_triples, encoding="utf-8", newline="\n"))
+            for number, (_, source, offset, length) in enumerate(entries):
                 if number:
                     stream.write("\n")
-                if offset < 0:
+                if source < 0:
                     stream.write(f"{self.shared} {{\n")
                     for line in shared:
                         stream.write(line)
                     stream.write("}\n")
                 else:
+                    blocks = block_files[source]
                     blocks.seek(offset)
                     stream.write(blocks.read(length).decode("utf-8"))
 

@@ -23,12 +23,12 @@ from kg.compact import Corpus, resolve_corpus
 from kg.config import Settings
 from kg.errors import ConfigError, InputError
 from kg.iri import Minter
-from kg.model import Article, Holding
+from kg.model import Article, Extraction, Holding
 from kg.nlp import Extractor
 from kg.pipeline import build, merge
 from kg.resolve import mention_key, reconcile_posts, resolve
 from kg.shards import RECORDS_FILE, Shard, parse_shard
-from kg.stream import StreamSink
+from kg.stream import Part, Spool, StreamSink, read_records
 from tests.conftest import ROOT, SEEDS
 
 ADDED = ROOT / "tests" / "articles" / "t05_doha_talks.txt"
@@ -104,6 +104,41 @@ def test_streaming_output_is_the_same_graph(incremental, tmp_path):
     assert "\n".join(lines) + "\n" == _nq(out).decode("utf-8")
     graph = Graph().parse(tmp_path / "graph.ttl", format="turtle")
     assert len(graph) == streamed.triples == len(Graph().parse(out / "graph.nt", format="nt"))
+
+
+def test_streamed_build_maps_in_worker_processes_into_the_same_files(incremental, tmp_path, monkeypatch):
+    one = build(inputs=[incremental["corpus"]], out=tmp_path / "one", formats=["nq", "nt"], stream=True,
+                cache=incremental["cache"])
+    parts: list[tuple[int, int]] = []
+    original = StreamSink.adopt
+
+    def adopt(self: StreamSink, part: Part) -> None:  # records what the worker processes wrote
+        parts.append((len(part.index), len(part.runs)))
+        original(self, part)
+
+    monkeypatch.setattr(StreamSink, "adopt", adopt)
+    monkeypatch.setattr("kg.stream.RUN_CHARS", 20_000)  # several sorted runs per process
+    two = build(inputs=[incremental["corpus"]], out=tmp_path / "two", formats=["nq", "nt"], stream=True,
+                cache=incremental["cache"], workers=2)
+    assert two.extracted == 0 and len(parts) == 2 and sum(graphs for graphs, _ in parts) == two.articles == 10
+    assert all(graphs >= 3 and runs > 1 for graphs, runs in parts)
+    for name in ("graph.nq", "graph.nt", "graph.trig", "graph.ttl"):
+        assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
+    assert two.triples == one.triples
+
+
+def test_spool_splits_into_consecutive_parts_of_about_equal_size(tmp_path):
+    spool = Spool(tmp_path / "records.pickle")
+    texts = ["x" * size for size in (10, 5000, 10, 10, 5000, 10, 10, 10)]
+    for seq, text in enumerate(texts):
+        spool.add(seq, Extraction(article=Article(id=f"a{seq}", source=f"{seq}.txt", text=text)))
+    parts = spool.split(2)
+    read = [[seq for seq, _ in read_records(spool.path, offset, count)] for offset, count in parts]
+    assert read == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    assert [seq for seq, _ in spool.records()] == list(range(8))
+    many = spool.split(20)  # no empty part; every record once, in order
+    assert len(many) <= 8 and all(count for _, count in many)
+    assert [seq for offset, count in many for seq, _ in read_records(spool.path, offset, count)] == list(range(8))
 
 
 def test_streaming_refuses_formats_it_cannot_write_before_any_work(tmp_path):

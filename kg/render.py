@@ -1,0 +1,104 @@
+"""Map each article's records onto quads, here or, for a streamed build, in worker processes.
+
+Writing a big build is mostly reading records back, mapping them, rendering N-Quads lines,
+sorting them in runs and making each article's TriG block. All of that needs one article's
+records and the resolution's small tables only (mention key -> entity key, reconciled
+holdings, outlets), so `render_parallel` gives each spawned process a consecutive part of
+the spool (by byte offset) and a StreamSink of its own; the build's sink adopts their runs
+and blocks and merges them at the end. Every file the sink writes is sorted (N-Quads,
+triples, TriG blocks by graph IRI), so they are byte-identical to a one-process build's
+whichever process took which article.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from rdflib import URIRef
+
+from kg.compact import Resolution
+from kg.errors import OutputError
+from kg.iri import Minter
+from kg.mapping import Mapper
+from kg.model import Extraction
+from kg.stream import MemorySink, Part, Spool, StreamSink, read_records
+
+
+def article_quads(extraction: Extraction, resolution: Resolution, *, minter: Minter,
+                  n3: bool) -> tuple[Iterator[Any], URIRef, Iterator[Any]]:
+    """Return an article's metadata quads (shared graph), its graph's IRI and that graph's quads."""
+    extraction = replace(extraction, holdings=resolution.holdings(extraction))
+    mapper = Mapper(minter=minter, entity_of=resolution.entity_of(extraction), n3=n3)
+    return (mapper.article_metadata(extraction.article, resolution.outlets), minter.graph(extraction.article.id),
+            mapper.extraction(extraction))
+
+
+def render(resolution: Resolution, records: Iterable[Extraction], *, sink: MemorySink | StreamSink,
+           base: str) -> None:
+    """Hand the sink the entity graph, then each article's metadata and named graph, in input order."""
+    minter = Minter(base)
+    sink.add(Mapper(minter=minter, entity_of={}, n3=sink.n3).entities(resolution.entities))
+    for extraction in records:
+        metadata, iri, quads = article_quads(extraction, resolution, minter=minter, n3=sink.n3)
+        sink.add(metadata)
+        sink.graph(iri, quads)
+
+
+def render_parallel(resolution: Resolution, spool: Spool, *, sink: StreamSink, base: str, workers: int) -> None:
+    """Do what `render` does over a spool's records, in `workers` processes that each own part of the sink.
+
+    The spool is cut into `workers` consecutive runs of records of about equal size; each
+    process maps its run into a StreamSink of its own (sorted runs and TriG blocks in a
+    folder beside the sink's), which `sink` adopts. The sink sorts and merges everything
+    at `close`, so the files do not depend on which process took which article.
+
+    Raises:
+        OutputError: a worker process died.
+    """
+    minter = Minter(base)
+    sink.add(Mapper(minter=minter, entity_of={}, n3=True).entities(resolution.entities))
+    tables = replace(resolution, entities=[])  # what mapping an article needs; entities went above
+    parts = spool.split(workers)
+    executor = ProcessPoolExecutor(max_workers=len(parts), mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_ignore_interrupts)
+    try:
+        futures = [executor.submit(_render_part, spool.path, offset, count, tables=tables, base=base,
+                                   shared=sink.shared, folder=sink.work / f"part-{number}",
+                                   run_chars=max(1, sink.run_chars // len(parts)))
+                   for number, (offset, count) in enumerate(parts)]
+        for future in futures:
+            try:
+                sink.adopt(future.result())
+            except BrokenProcessPool as exc:
+                raise OutputError(f"a process writing the graph died ({exc}); the machine may be short of memory: "
+                                  f"run with fewer --workers") from None
+    except BaseException:
+        for process in list(getattr(executor, "_processes", {}).values()):  # no public way before 3.14
+            process.terminate()
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown()
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+
+
+def _render_part(spool: Path, offset: int, count: int, *, tables: Resolution, base: str, shared: str, folder: Path,
+                 run_chars: int) -> Part:
+    """Map `count` spooled records from `offset` into a sink of their own; return what it wrote."""
+    folder.mkdir()
+    sink = StreamSink(folder, shared=URIRef(shared[1:-1]), run_chars=run_chars)
+    minter = Minter(base)
+    for _, extraction in read_records(spool, offset, count):
+        metadata, iri, quads = article_quads(extraction, tables, minter=minter, n3=True)
+        sink.add(metadata)
+        sink.graph(iri, quads)
+    return sink.seal()
