@@ -118,16 +118,20 @@ def _join_people(keyed: dict[str, list[Mention]], clusters: _Clusters) -> None:
         if key.startswith("Person|") and len(mentions[0].text.split()) > 1:
             names[key] = mentions[0].text
     by_surname: dict[str, list[str]] = defaultdict(list)
+    given: dict[str, tuple[str, str]] = {}  # key -> (skeleton, name key) of the given name, computed once
     for key, text in names.items():
-        by_surname[name_key(text.split()[-1])].append(key)
+        words = text.split()
+        by_surname[name_key(words[-1])].append(key)
+        given[key] = (skeleton(words[0]), name_key(words[0]))
     for keys in by_surname.values():
         keys.sort()
         for i, a in enumerate(keys):
+            frame, first = given[a]
             for b in keys[i + 1:]:
-                first_a, first_b = names[a].split()[0], names[b].split()[0]
-                score = fuzz.ratio(name_key(first_a), name_key(first_b))
-                if skeleton(first_a) == skeleton(first_b) and score >= PERSON_SIMILARITY:
-                    clusters.join(a, b, "transliteration key", round(score / 100, 3))
+                if given[b][0] == frame:
+                    score = fuzz.ratio(first, given[b][1])
+                    if score >= PERSON_SIMILARITY:
+                        clusters.join(a, b, "transliteration key", round(score / 100, 3))
 
 
 def _join_acronyms(keyed: dict[str, list[Mention]], clusters: _Clusters) -> None:
