@@ -6,6 +6,7 @@ The spaCy Doc stays inside the NLP stage; finders return model records only.
 from __future__ import annotations
 
 import csv
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -55,6 +56,7 @@ class Context:
         self._spans: dict[tuple[int, int], Span] = {}
         self._ents: tuple[Span, ...] | None = None
         self._sentence_ents: dict[int, list[Span]] = {}
+        self._when: dict[str, When | None] = {}
 
     @property
     def text(self) -> str:
@@ -99,13 +101,13 @@ class Context:
         if found is None:
             if self._ents is None:
                 self._ents = self.doc.ents
+                self._ent_starts = [ent.start for ent in self._ents]
             found = []
-            for ent in self._ents:  # as Span.ents: from the sentence start, until one ends past it
-                if ent.start >= sent.start:
-                    if ent.end <= sent.end:
-                        found.append(ent)
-                    else:
-                        break
+            # as Span.ents: from the first entity at the sentence start or after, until one ends past it
+            for ent in self._ents[bisect_left(self._ent_starts, sent.start):]:
+                if ent.end > sent.end:
+                    break
+                found.append(ent)
             self._sentence_ents[sent.start] = found
         return list(found)
 
@@ -165,5 +167,7 @@ class Context:
                           sentence=self.sentence(span), extractor=extractor, confidence=confidence)
 
     def when(self, text: str) -> When | None:
-        """Resolve a date expression against the article's publication date."""
-        return resolve(text, anchor=self.anchor, precision=self.precision)
+        """Resolve a date expression against the article's publication date (once per text)."""
+        if text not in self._when:
+            self._when[text] = resolve(text, anchor=self.anchor, precision=self.precision)
+        return self._when[text]

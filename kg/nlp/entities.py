@@ -92,6 +92,7 @@ class Tokens:
         self.alpha = [t.is_alpha for t in tokens]
         self.names = [_name_token(t) for t in tokens]
         self.pos = [t.pos_ for t in tokens]
+        self.lemmas = [t.lemma_ for t in tokens]
         self.ent_types = [t.ent_type_ for t in tokens]
         self.sent_starts = [t.is_sent_start for t in tokens]
         self.text = "".join([text + " " if spaced else text for text, spaced in zip(self.texts, self.spaced)])

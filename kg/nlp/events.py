@@ -14,14 +14,15 @@ from collections.abc import Collection
 from dataclasses import replace
 from functools import lru_cache
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from kg.model import Event, Mention
-from kg.nlp.context import AGENT_TYPES, PLACE_RANK, Context
 from kg.nlp import framing, roles
+from kg.nlp.context import AGENT_TYPES, PLACE_RANK, Context
+from kg.nlp.entities import tokens
 from kg.nlp.framing import SUBJECT_DEPS, TERRITORY
-from kg.nlp.lexicon import events_lexicon
 from kg.nlp.happenings import merge_events
+from kg.nlp.lexicon import events_lexicon
 from kg.nlp.quantities import attach_quantities
 
 _CLAUSE_DEPS = {"ccomp", "advcl", "conj", "relcl", "xcomp", "parataxis", "csubj", "acl", "cc", "mark", "punct"}
@@ -121,6 +122,16 @@ def trigger_type(ctx: Context, token: Token) -> str | None:
             if modifier is None or any(c.lemma_.lower() == modifier or c.lower_ == modifier for c in token.children):
                 return kind
     return None
+
+
+def _candidates(doc: Doc) -> list[int]:
+    """Return the indices of the tokens `trigger_type` may accept: a trigger verb, or a trigger noun (or its plural)."""
+    verbs, nouns = _triggers()
+    view = tokens(doc)
+    lemmas = [lemma.lower() for lemma in view.lemmas]
+    return [i for i, (pos, lemma) in enumerate(zip(view.pos, lemmas))
+            if pos == "VERB" and lemma in verbs
+            or pos in ("NOUN", "PROPN") and (lemma in nouns or view.lowers[i][:-1] in nouns)]
 
 
 def _region(token: Token, skip: set[str]) -> list[Token]:
@@ -227,9 +238,9 @@ def _event(ctx: Context, token: Token, kind: str, *, triggers: Collection[int] =
             if subject is not None:
                 agent_tokens, agent_head = list(subject.subtree), subject
     skip = {"nsubj", "csubj", "agent", "expl"} | ({"nsubjpass"} if not passive else set())
-    clause = roles.clause_of(token)
-    region = [t for t in _region(token, skip) if t not in agent_tokens
-              and (roles.clause_of(t).i == clause.i or token.pos_ in ("NOUN", "PROPN"))]
+    clause_at, agent_at = roles.clause_indices(token.doc), {t.i for t in agent_tokens}
+    noun = token.pos_ in ("NOUN", "PROPN")
+    region = [t for t in _region(token, skip) if t.i not in agent_at and (noun or clause_at[t.i] == clause_at[token.i])]
     agent = _agent_from(ctx, agent_tokens, agent_head, kind, trigger=token)
     if token.lemma_.lower() == "fall":  # "the city fell to the Taliban": the place falls, the group takes it
         to = [t for c in token.children if c.dep_ == "prep" and c.lower_ == "to" for t in c.subtree]
@@ -282,8 +293,9 @@ def _event(ctx: Context, token: Token, kind: str, *, triggers: Collection[int] =
         place = framing.where_place(ctx, token)
     if place is None:
         clauses = roles.clause_chain(token)
-        nearby = [m for m in ctx.within([t for t in token.sent if t not in agent_tokens and roles.clause_of(t).i in clauses
-                                         and framing.placeable(t, token, others=triggers)])
+        sent, agent_at = token.sent, {t.i for t in agent_tokens}
+        candidates = [token.doc[i] for i in range(sent.start, sent.end) if i not in agent_at and clause_at[i] in clauses]
+        nearby = [m for m in ctx.within([t for t in candidates if framing.placeable(t, token, others=triggers)])
                   if not roles.dateline(ctx, m)]
         place = roles.best_place(ctx, nearby, exclude)
     when = framing.date_of(ctx, token, region)
@@ -331,7 +343,7 @@ def _conjoined(ctx: Context, token: Token, place: Mention | None) -> list[Mentio
 def find_events(ctx: Context) -> list[Event]:
     """Return the events an article reports, one per happening (see kg.nlp.happenings)."""
     events: list[tuple[Token, Event]] = []
-    kinds = {token.i: kind for token in ctx.doc if (kind := trigger_type(ctx, token)) is not None}
+    kinds = {i: kind for i in _candidates(ctx.doc) if (kind := trigger_type(ctx, ctx.doc[i])) is not None}
     for index, kind in kinds.items():
         token = ctx.doc[index]
         event = _event(ctx, token, kind, triggers=kinds.keys())

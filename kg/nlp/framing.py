@@ -108,10 +108,12 @@ def reporting_clauses(token: Token) -> set[int]:
 
 def date_of(ctx: Context, token: Token, region: list[Token]):
     dates = [e for e in ctx.sentence_ents(token) if e.label_ in ("DATE", "TIME")]  # Span.ents rebuilds doc.ents
-    inside = [e for e in dates if e.root in region or e.root.head in region]
-    clauses = reporting_clauses(token)
-    below = {t.i for t in token.subtree}
-    framing = [e for e in dates if roles.clause_of(e.root).i in clauses or e.root.i in below]
+    roots = [e.root for e in dates]  # a Span's root is found anew each time it is read
+    at = {t.i for t in region} if dates else set()
+    inside = [e for e, root in zip(dates, roots) if root.i in at or root.head.i in at]
+    clauses, clause_at = reporting_clauses(token), roles.clause_indices(token.doc)
+    below = {t.i for t in token.subtree} if dates else set()
+    framing = [e for e, root in zip(dates, roots) if clause_at[root.i] in clauses or root.i in below]
     for ent in inside + sorted(framing, key=lambda e: abs(e.start - token.i)):
         when = ctx.when(ent.text)
         if when is not None:

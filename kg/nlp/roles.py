@@ -78,13 +78,17 @@ def _clauses(doc: Doc) -> list[int]:
     return clauses  # type: ignore[return-value]
 
 
-def clause_of(token: Token) -> Token:
-    """Return the verb heading the clause a token is in (the sentence root at most)."""
-    doc = token.doc
+def clause_indices(doc: Doc) -> list[int]:
+    """Return, for each token of a Doc, the index of its clause's verb (`clause_of` without making Tokens)."""
     clauses = doc.user_data.get(_CLAUSES)
     if clauses is None:
         clauses = doc.user_data[_CLAUSES] = _clauses(doc)
-    return doc[clauses[token.i]]
+    return clauses
+
+
+def clause_of(token: Token) -> Token:
+    """Return the verb heading the clause a token is in (the sentence root at most)."""
+    return token.doc[clause_indices(token.doc)[token.i]]
 
 
 def clause_chain(token: Token) -> set[int]:
