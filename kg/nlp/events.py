@@ -272,7 +272,8 @@ def _event(ctx: Context, token: Token, kind: str, *, triggers: Collection[int] =
         return None  # "20,000 families had fled their homes": people fleeing, not forces withdrawing
     if kind in lex["needs_named_party"] and agent is None and target is None:
         return None
-    region_places = [t for t in region if framing.placeable(t, token)]
+    owner = ctx.owner  # only tokens of a mention can name a place: the others are not worth asking about
+    region_places = [t for t in region if owner[t.i] is not None and framing.placeable(t, token)]
     if framing.generic(ctx, token, region_places):
         return None
     if kind != "Withdrawal":  # "freed prisoners from the prison": where they came from, not where it happened
@@ -294,7 +295,8 @@ def _event(ctx: Context, token: Token, kind: str, *, triggers: Collection[int] =
     if place is None:
         clauses = roles.clause_chain(token)
         sent, agent_at = token.sent, {t.i for t in agent_tokens}
-        candidates = [token.doc[i] for i in range(sent.start, sent.end) if i not in agent_at and clause_at[i] in clauses]
+        candidates = [token.doc[i] for i in range(sent.start, sent.end)
+                      if owner[i] is not None and i not in agent_at and clause_at[i] in clauses]
         nearby = [m for m in ctx.within([t for t in candidates if framing.placeable(t, token, others=triggers)])
                   if not roles.dateline(ctx, m)]
         place = roles.best_place(ctx, nearby, exclude)
