@@ -130,12 +130,15 @@ _NORMALISE = {
     ord("\u00a0"): " ",
 }
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")  # terminal colour codes from scraper logs
+_TO_NORMALISE = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_NORMALISE)) + "]")
 _LONGEST_DATE_LINE = 120  # characters; a longer line is never only a date
 
 
 def normalise(text: str) -> str:
     """Normalise Unicode (NFC), line ends, non-breaking spaces and control characters."""
-    text = _ANSI_ESCAPE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).translate(_NORMALISE)
+    text = _ANSI_ESCAPE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if _TO_NORMALISE.search(text):  # translate looks every character up: only when one is there to change
+        text = text.translate(_NORMALISE)
     return unicodedata.normalize("NFC", text)
 
 

@@ -38,7 +38,7 @@ def _function_words() -> tuple[tuple[str, ...], dict[str, tuple[int, ...]]]:
     return names, {word: tuple(positions) for word, positions in index.items()}
 
 
-_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_NOT_ASCII_LETTER = re.compile(r"[^A-Za-z]+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
@@ -76,7 +76,7 @@ def foreign_language(text: str) -> str | None:
         English and for text too short or too odd to judge.
     """
     sample = text[:SAMPLE]
-    ascii_letters = len(_ASCII_LETTER.findall(sample))
+    ascii_letters = len(_NOT_ASCII_LETTER.sub("", sample))  # counted without a string per letter
     others = [ch for ch in _NON_ASCII.findall(sample) if ch.isalpha()]
     if not ascii_letters and not others:
         return None
