@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import ConfigError
-from kg.stream import STREAM_ABOVE
+from kg.stream import PARALLEL_ABOVE, STREAM_ABOVE
 
 
 def _shard(value: str) -> Any:
@@ -33,8 +33,8 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
     """Add --workers, --shard, --cache/--no-cache and --stream/--no-stream to `kg build`."""
     group = parser.add_argument_group("scale")
     group.add_argument("--workers", type=_workers, default=1, metavar="N",
-                       help="run spaCy, and a streamed build's mapping and sorting, in N processes (default 1); "
-                       "the graph is the same for any N")
+                       help=f"run spaCy (and, for a streamed build of over {PARALLEL_ABOVE} articles, mapping and "
+                       f"sorting) in N processes (default 1); the graph is the same for any N")
     group.add_argument("--shard", type=_shard, default=None, metavar="I/N",
                        help="build only shard I of N (articles split by id hash) and keep its records "
                        "(records.jsonl, shard.json) for `kg merge`")

@@ -6,7 +6,7 @@ reusing cached records), each article's records are parked on disk and kept in c
 form for cross-document resolution (`kg.compact`); once the corpus is resolved, every
 article's records are read back, mapped to quads and handed to a sink (`kg.stream`): an
 rdflib Dataset for small builds (pretty TriG and Turtle), an external sort for big ones,
-whose mapping and sorted runs are made in the worker processes too (`kg.render`).
+whose mapping and sorted runs a big build makes in worker processes too (`kg.render`).
 Both sinks give the same graph; only the syntax of graph.trig and graph.ttl differs.
 """
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from kg import rdf
+from kg import rdf, render
 from kg.articles import Problem, discover, load
 from kg.cache import ExtractionCache, code_fingerprint, model_identity
 from kg.compact import Corpus, resolve_corpus
@@ -32,10 +32,9 @@ from kg.evaluate import Report, evaluate
 from kg.iri import Minter
 from kg.model import Article, Entity, Extraction
 from kg.nlp import Extractor
-from kg.render import render, render_parallel
 from kg.resolve import reconcile_posts, resolve
 from kg.shards import MANIFEST_FILE, RECORDS_FILE, Shard, open_shards, record_line, write_manifest
-from kg.stream import STREAM_ABOVE, STREAM_FORMATS, MemorySink, Spool, StreamSink, streaming_refusal
+from kg.stream import PARALLEL_ABOVE, STREAM_ABOVE, STREAM_FORMATS, MemorySink, Spool, StreamSink, streaming_refusal
 from kg.wikidata import LinkReport
 from kg.workers import extract_stream
 
@@ -101,7 +100,7 @@ def assemble(extractions: Sequence[Extraction], *, settings: Settings,
         corpus.add(extraction)
     resolution = resolve_corpus(corpus, settings=settings, on_link=on_link)
     sink = MemorySink(settings.base)
-    render(resolution, extractions, sink=sink, base=settings.base)
+    render.render(resolution, extractions, sink=sink, base=settings.base)
     return sink.dataset, resolution.entities
 
 
@@ -145,8 +144,8 @@ def build(
         formats: extra formats besides trig and ttl (nt, nq, jsonld, xml).
         settings: model, base IRI, batch size.
         strict: refuse to write anything when any input had a problem.
-        workers: processes running spaCy and, when streaming, mapping the records (1: this one);
-            the graph does not depend on it.
+        workers: processes running spaCy and, when streaming over PARALLEL_ABOVE articles,
+            mapping the records (1: this one); the graph does not depend on it.
         shard: build only this shard of the articles (by id) and keep its records for `merge`.
         cache: a folder of extraction records to reuse for articles seen before (same text,
             metadata, model and kg code) and to store new ones in (`kg build` uses
@@ -248,10 +247,11 @@ def _finish(collected: _Collected, *, settings: Settings, out: Path, formats: li
     resolution = resolve_corpus(collected.corpus, settings=settings, mentions=False, on_link=on_link)
     collected.corpus = Corpus()
     writing = time.perf_counter()
-    if isinstance(sink, StreamSink) and workers > 1:
-        render_parallel(resolution, collected.spool, sink=sink, base=settings.base, workers=workers)
+    if isinstance(sink, StreamSink) and workers > 1 and count > PARALLEL_ABOVE:
+        render.render_parallel(resolution, collected.spool, sink=sink, base=settings.base, workers=workers)
     else:
-        render(resolution, (extraction for _, extraction in collected.spool.records()), sink=sink, base=settings.base)
+        render.render(resolution, (extraction for _, extraction in collected.spool.records()), sink=sink,
+                      base=settings.base)
     files, triples = sink.close(out, formats)
     finished = time.perf_counter()
     return BuildResult(

@@ -32,6 +32,9 @@ from kg.mapping import N3
 from kg.model import Extraction
 
 STREAM_ABOVE = 50  # articles: bigger builds stream their output unless told otherwise
+# articles: a bigger streamed build with workers maps in them (kg.render); starting them (each
+# imports rdflib and kg) costs about a second, mapping in one process about 6 ms an article
+PARALLEL_ABOVE = 500
 RUN_CHARS = 16_000_000  # characters of N-Quads held before a sorted run goes to disk
 STREAM_FORMATS = ("trig", "ttl", "nt", "nq")
 

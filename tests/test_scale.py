@@ -118,6 +118,7 @@ def test_streamed_build_maps_in_worker_processes_into_the_same_files(incremental
 
     monkeypatch.setattr(StreamSink, "adopt", adopt)
     monkeypatch.setattr("kg.stream.RUN_CHARS", 20_000)  # several sorted runs per process
+    monkeypatch.setattr("kg.pipeline.PARALLEL_ABOVE", 5)  # ten articles are enough to take that path here
     two = build(inputs=[incremental["corpus"]], out=tmp_path / "two", formats=["nq", "nt"], stream=True,
                 cache=incremental["cache"], workers=2)
     assert two.extracted == 0 and len(parts) == 2 and sum(graphs for graphs, _ in parts) == two.articles == 10
