@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from rdflib import URIRef
 
@@ -31,24 +30,27 @@ from kg.model import Extraction
 from kg.stream import MemorySink, Part, Spool, StreamSink, read_records
 
 
-def article_quads(extraction: Extraction, resolution: Resolution, *, minter: Minter,
-                  n3: bool) -> tuple[Iterator[Any], URIRef, Iterator[Any]]:
-    """Return an article's metadata quads (shared graph), its graph's IRI and that graph's quads."""
-    extraction = replace(extraction, holdings=resolution.holdings(extraction))
-    mapper = Mapper(minter=minter, entity_of=resolution.entity_of(extraction), n3=n3)
-    return (mapper.article_metadata(extraction.article, resolution.outlets), minter.graph(extraction.article.id),
-            mapper.extraction(extraction))
-
-
 def render(resolution: Resolution, records: Iterable[Extraction], *, sink: MemorySink | StreamSink,
            base: str) -> None:
     """Hand the sink the entity graph, then each article's metadata and named graph, in input order."""
+    render_entities(resolution, sink=sink, base=base)
+    render_articles(resolution, records, sink=sink, base=base)
+
+
+def render_entities(resolution: Resolution, *, sink: MemorySink | StreamSink, base: str) -> None:
+    """Hand the sink the graph of resolved entities."""
+    sink.add(Mapper(minter=Minter(base), entity_of={}, n3=sink.n3).entities(resolution.entities))
+
+
+def render_articles(resolution: Resolution, records: Iterable[Extraction], *, sink: MemorySink | StreamSink,
+                    base: str) -> None:
+    """Hand the sink each article's metadata (shared graph) and named graph, in input order."""
     minter = Minter(base)
-    sink.add(Mapper(minter=minter, entity_of={}, n3=sink.n3).entities(resolution.entities))
     for extraction in records:
-        metadata, iri, quads = article_quads(extraction, resolution, minter=minter, n3=sink.n3)
-        sink.add(metadata)
-        sink.graph(iri, quads)
+        extraction = replace(extraction, holdings=resolution.holdings(extraction))
+        mapper = Mapper(minter=minter, entity_of=resolution.entity_of(extraction), n3=sink.n3)
+        sink.add(mapper.article_metadata(extraction.article, resolution.outlets))
+        sink.graph(minter.graph(extraction.article.id), mapper.extraction(extraction))
 
 
 def render_parallel(resolution: Resolution, spool: Spool, *, sink: StreamSink, base: str, workers: int) -> None:
@@ -62,8 +64,7 @@ def render_parallel(resolution: Resolution, spool: Spool, *, sink: StreamSink, b
     Raises:
         OutputError: a worker process died.
     """
-    minter = Minter(base)
-    sink.add(Mapper(minter=minter, entity_of={}, n3=True).entities(resolution.entities))
+    render_entities(resolution, sink=sink, base=base)
     tables = replace(resolution, entities=[])  # what mapping an article needs; entities went above
     parts = spool.split(workers)
     executor = ProcessPoolExecutor(max_workers=len(parts), mp_context=multiprocessing.get_context("spawn"),
@@ -96,9 +97,5 @@ def _render_part(spool: Path, offset: int, count: int, *, tables: Resolution, ba
     """Map `count` spooled records from `offset` into a sink of their own; return what it wrote."""
     folder.mkdir()
     sink = StreamSink(folder, shared=URIRef(shared[1:-1]), run_chars=run_chars)
-    minter = Minter(base)
-    for _, extraction in read_records(spool, offset, count):
-        metadata, iri, quads = article_quads(extraction, tables, minter=minter, n3=True)
-        sink.add(metadata)
-        sink.graph(iri, quads)
+    render_articles(tables, (extraction for _, extraction in read_records(spool, offset, count)), sink=sink, base=base)
     return sink.seal()

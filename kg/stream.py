@@ -18,9 +18,11 @@ import heapq
 import os
 import pickle
 import tempfile
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from rdflib import URIRef
@@ -64,15 +66,8 @@ class Spool:
         """Return (offset, count) of at most `parts` consecutive runs of records of about equal bytes."""
         self.finish()
         size = self.path.stat().st_size
-        out, first = [], 0
-        for part in range(1, parts + 1):
-            end = first
-            while end < self.count and (part == parts or self.offsets[end] < size * part / parts):
-                end += 1
-            if end > first:
-                out.append((self.offsets[first], end - first))
-            first = end
-        return out
+        bounds = [0, *(bisect_left(self.offsets, size * part / parts) for part in range(1, parts)), self.count]
+        return [(self.offsets[first], end - first) for first, end in pairwise(bounds) if end > first]
 
     def records(self) -> Iterator[tuple[int, Extraction]]:
         """Yield the records back in the order they were added."""

@@ -55,6 +55,7 @@ class Context:
         self._sentences: dict[int, str] = {}
         self._spans: dict[tuple[int, int], Span] = {}
         self._ents: tuple[Span, ...] | None = None
+        self._ent_starts: list[int] = []
         self._sentence_ents: dict[int, list[Span]] = {}
         self._when: dict[str, When | None] = {}
 
