@@ -18,9 +18,10 @@ from typing import Any
 from spacy.tokens import Doc
 
 from kg.model import Article, Extraction, Mention, Provenance
-from kg.nlp.entities import Found, recognise, tokens
+from kg.nlp.entities import Found, recognise
 from kg.nlp.model import load_model, model_id
 from kg.nlp.relations import find_claims
+from kg.nlp.tokens import tokens
 
 __all__ = ["Extractor", "load_model", "model_id"]
 

@@ -17,7 +17,8 @@ from spacy.tokens import Doc, Span, Token
 from kg.dates import When, anchor_with_precision, resolve
 from kg.model import Article, Mention, Provenance
 from kg.nlp import gazetteer
-from kg.nlp.entities import Found, tokens
+from kg.nlp.entities import Found
+from kg.nlp.tokens import tokens
 
 AGENT_TYPES = frozenset({"Person", "Organization", "ArmedGroup", "GovernmentBody", "SecurityForce", "MilitaryUnit",
                          "MediaOrganization", "InternationalOrganization", "PoliticalBody", "Country"})

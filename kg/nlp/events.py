@@ -19,11 +19,11 @@ from spacy.tokens import Doc, Token
 from kg.model import Event, Mention
 from kg.nlp import framing, roles
 from kg.nlp.context import AGENT_TYPES, PLACE_RANK, Context
-from kg.nlp.entities import tokens
 from kg.nlp.framing import SUBJECT_DEPS, TERRITORY
 from kg.nlp.happenings import merge_events
 from kg.nlp.lexicon import events_lexicon
 from kg.nlp.quantities import attach_quantities
+from kg.nlp.tokens import tokens
 
 _CLAUSE_DEPS = {"ccomp", "advcl", "conj", "relcl", "xcomp", "parataxis", "csubj", "acl", "cc", "mark", "punct"}
 _LOCAL_TYPES = {"Attack", "Capture", "Recapture", "Airstrike", "Deployment", "PrisonBreak", "Surrender", "Defection"}

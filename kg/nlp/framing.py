@@ -14,8 +14,8 @@ from spacy.tokens import Token
 from kg.model import Mention
 from kg.nlp import roles
 from kg.nlp.context import AGENT_TYPES, PLACE_RANK, Context
-from kg.nlp.entities import tokens
 from kg.nlp.lexicon import events_lexicon as lexicon
+from kg.nlp.tokens import tokens
 
 __all__ = ["COMPASS", "STATUS_ORDER", "SUBJECT_DEPS", "TERRITORY", "date_of", "frames", "generic", "goal",
            "placeable", "regional", "reporting_clauses", "speaker", "status", "where_place"]

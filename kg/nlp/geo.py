@@ -20,7 +20,7 @@ from spacy.tokens import Doc, Token
 from kg.model import Mention, Relation
 from kg.nlp import gazetteer
 from kg.nlp.context import Context, demonyms
-from kg.nlp.entities import tokens
+from kg.nlp.tokens import tokens
 
 _TYPES = "kg_types"  # Doc.user_data key: each token's mention type ("" outside mentions), written by `mark`
 _DEMONYM = "kg:demonym"  # the shadow Doc's LEMMA of a nationality adjective

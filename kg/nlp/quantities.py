@@ -9,8 +9,8 @@ from spacy.tokens import Token
 
 from kg.model import Event, Quantity
 from kg.nlp.context import Context
-from kg.nlp.entities import tokens
 from kg.nlp.lexicon import events_lexicon
+from kg.nlp.tokens import tokens
 
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
           "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
