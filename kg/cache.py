@@ -72,6 +72,12 @@ def article_key(article: Article) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def entry(extraction: Extraction) -> tuple[str, bytes]:
+    """Return the cache key and entry (gzipped JSON) of an Extraction, for `ExtractionCache.store`."""
+    text = json.dumps(to_json(extraction), ensure_ascii=False, separators=(",", ":"))
+    return article_key(extraction.article), gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0)
+
+
 class ExtractionCache:
     """Extraction records on disk, one gzipped JSON file per article."""
 
@@ -121,15 +127,21 @@ class ExtractionCache:
         Raises:
             OutputError: when the cache folder cannot be written.
         """
-        path = self._path(article_key(extraction.article))
-        text = json.dumps(to_json(extraction), ensure_ascii=False, separators=(",", ":"))
+        self.store(*entry(extraction))
+
+    def store(self, key: str, data: bytes) -> None:
+        """Store an entry made by `entry` (in a worker process, say), atomically.
+
+        Raises:
+            OutputError: when the cache folder cannot be written.
+        """
+        path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=path.parent)
             try:
-                with os.fdopen(handle, "wb") as raw, \
-                        gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as stream:
-                    stream.write(text.encode("utf-8"))
+                with os.fdopen(handle, "wb") as raw:
+                    raw.write(data)
                 os.replace(temporary, path)
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)

@@ -14,7 +14,7 @@ graph is written, its entity keys and reconciled holdings.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from kg.config import Settings
@@ -28,7 +28,7 @@ Position = tuple[str, int, int]  # (article id, start, end), as `kg.resolve.reso
 
 
 class Corpus:
-    """The compact records of every article of a build, in input order."""
+    """The compact records of every article of a build, in input order, sharing one copy of each string."""
 
     def __init__(self) -> None:
         """Start empty."""
@@ -39,55 +39,131 @@ class Corpus:
     def _text(self, text: str | None) -> str | None:
         return None if text is None else self._strings.setdefault(text, text)
 
-    def _mention(self, mention: Mention, provenance: Provenance) -> Mention:
-        return Mention(text=self._text(mention.text), type=self._text(mention.type), provenance=provenance,
-                       gazetteer_id=self._text(mention.gazetteer_id), canonical=self._text(mention.canonical))
-
     def add(self, extraction: Extraction) -> None:
         """Keep the compact records of one article."""
-        aid = self._text(extraction.article.id)
-        nowhere = Provenance(aid, -1, -1, "", "")
-        shared: dict[tuple, Mention] = {}
-        placed: dict[tuple[int, int], Mention] = {}  # mentions that keep their position, by (start, end)
-        mentions = []
-        for m in extraction.mentions:
-            if m.type == "Person":  # positions matter: a lone surname joins the full name before it
-                slim = placed[(m.start, m.end)] = self._mention(m, Provenance(aid, m.start, m.end, "", ""))
-            else:
-                slim = shared.get(_signature(m)) or shared.setdefault(_signature(m), self._mention(m, nowhere))
-            mentions.append(slim)
-        at = {(m.start, m.end): m for m in extraction.mentions}
+        self.adopt(compact(extraction))
+
+    def adopt(self, record: Compact) -> None:
+        """Keep an article's compact records (made by `compact`, in a worker process, say).
+
+        Their strings are swapped for the copies the corpus holds already: records that come
+        pickled from another process bring copies of their own.
+        """
+        text = self._text
+        extraction = record.extraction
+        aid = text(extraction.article.id)
+        for named in {id(m): m for m in _named_in(extraction)}.values():
+            named.text, named.type, named.article_id = text(named.text), text(named.type), text(named.article_id)
+            named.gazetteer_id, named.canonical = text(named.gazetteer_id), text(named.canonical)
         provenances: dict[str, Provenance] = {}
         holdings = []
         for h in extraction.holdings:
             extractor = h.provenance.extractor
             provenance = provenances.get(extractor) or provenances.setdefault(
-                extractor, Provenance(aid, -1, -1, "", self._text(extractor)))
-            holdings.append(Holding(holder=self._placed(h.holder, at, placed), role=self._text(h.role),
-                                    provenance=provenance, jurisdiction=self._placed(h.jurisdiction, at, placed),
-                                    tenure=self._text(h.tenure), status=self._text(h.status)))
-        article = extraction.article  # resolution reads its id and outlets only
-        slim_article = Article(id=aid, source="", text="", outlet=self._text(article.outlet),
-                               contributors=tuple(self._text(c) for c in article.contributors))
-        self.extractions.append(Extraction(article=slim_article, mentions=tuple(mentions),
-                                           holdings=tuple(holdings)))
-
-    def _placed(self, mention: Mention | None, at: Mapping[tuple[int, int], Mention],
-                placed: dict[tuple[int, int], Mention]) -> Mention | None:
-        """Return a compact copy of a holding's mention that keeps its position (shared when possible)."""
-        if mention is None:
-            return None
-        p, span = mention.provenance, (mention.start, mention.end)
-        anchor = at.get(span, mention)
-        if _signature(anchor) != _signature(mention):  # resolution keys a position by the article's mention there
-            self.anchors[(p.article_id, *span)] = mention_key(anchor)
-        slim = placed.get(span)
-        if slim is None or _signature(slim) != _signature(mention) or slim.provenance.article_id != p.article_id:
-            slim = placed[span] = self._mention(mention, Provenance(self._text(p.article_id), *span, "", ""))
-        return slim
+                extractor, Provenance(aid, -1, -1, "", text(extractor)))
+            holdings.append(replace(h, role=text(h.role), provenance=provenance, tenure=text(h.tenure),
+                                    status=text(h.status)))
+        article = Article(id=aid, source="", text="", outlet=text(extraction.article.outlet),
+                          contributors=tuple(text(c) for c in extraction.article.contributors))
+        self.extractions.append(Extraction(article=article, mentions=extraction.mentions, holdings=tuple(holdings)))
+        for (where, start, end), key in record.anchors:
+            self.anchors[(text(where), start, end)] = text(key)
 
 
-def _signature(mention: Mention) -> tuple:
+@dataclass(frozen=True)
+class Compact:
+    """One article's compact records (`compact`) and the positions resolution keys by another mention."""
+
+    extraction: Extraction  # the article's id and outlets, its mentions as Named, its holdings on Named
+    anchors: tuple[tuple[Position, str], ...]  # holding mention whose article mention there differs -> its key
+
+
+def compact(extraction: Extraction) -> Compact:
+    """Return what resolution needs of one article's records (see the module doc).
+
+    A person's mention keeps its position, as do the holder and jurisdiction of a holding
+    (sharing the person's record where they are the same mention); any other mention is
+    kept once per name.
+    """
+    aid = extraction.article.id
+    shared: dict[tuple, Named] = {}
+    placed: dict[tuple[int, int], Named] = {}  # mentions that keep their position, by (start, end)
+    mentions = []
+    for m in extraction.mentions:
+        if m.type == "Person":  # positions matter: a lone surname joins the full name before it
+            slim = placed[(m.start, m.end)] = _named(m, aid, m.start, m.end)
+        else:
+            signature = _signature(m)
+            slim = shared.get(signature) or shared.setdefault(signature, _named(m, aid, -1, -1))
+        mentions.append(slim)
+    at = {(m.start, m.end): m for m in extraction.mentions}
+    anchors: dict[Position, str] = {}
+    holdings = tuple(replace(h, holder=_placed(h.holder, at, placed, anchors),
+                             jurisdiction=_placed(h.jurisdiction, at, placed, anchors))
+                     for h in extraction.holdings)
+    article = extraction.article  # resolution reads its id and outlets only
+    slim_article = Article(id=aid, source="", text="", outlet=article.outlet, contributors=article.contributors)
+    return Compact(Extraction(article=slim_article, mentions=tuple(mentions), holdings=holdings),  # type: ignore[arg-type]
+                   tuple(anchors.items()))
+
+
+def _named(mention: Mention, article_id: str, start: int, end: int) -> Named:
+    return Named(mention.text, mention.type, mention.gazetteer_id, mention.canonical, article_id, start, end)
+
+
+def _named_in(extraction: Extraction) -> Iterator[Named]:
+    yield from extraction.mentions  # type: ignore[misc]
+    for h in extraction.holdings:
+        yield h.holder  # type: ignore[misc]
+        if h.jurisdiction is not None:
+            yield h.jurisdiction  # type: ignore[misc]
+
+
+def _placed(mention: Mention | None, at: Mapping[tuple[int, int], Mention], placed: dict[tuple[int, int], Named],
+            anchors: dict[Position, str]) -> Named | None:
+    """Return a compact copy of a holding's mention that keeps its position (shared when possible)."""
+    if mention is None:
+        return None
+    p, span = mention.provenance, (mention.start, mention.end)
+    anchor = at.get(span, mention)
+    if _signature(anchor) != _signature(mention):  # resolution keys a position by the article's mention there
+        anchors[(p.article_id, *span)] = mention_key(anchor)
+    slim = placed.get(span)
+    if slim is None or _signature(slim) != _signature(mention) or slim.article_id != p.article_id:
+        slim = placed[span] = _named(mention, p.article_id, *span)
+    return slim
+
+
+class Named:
+    """An article's mention as resolution reads it (`kg.resolve` duck-types it as a Mention).
+
+    One small slotted object that is its own provenance (article id, start, end), where a
+    Mention needs two; a big build keeps a quarter million of them while it resolves. A
+    mention other than a person's is kept once per name per article, with no position
+    (start and end -1).
+    """
+
+    __slots__ = ("article_id", "canonical", "end", "gazetteer_id", "start", "text", "type")
+
+    def __init__(self, text: str, type: str, gazetteer_id: str | None, canonical: str | None,
+                 article_id: str, start: int, end: int) -> None:
+        """Keep the names and where."""
+        self.text, self.type, self.gazetteer_id, self.canonical = text, type, gazetteer_id, canonical
+        self.article_id, self.start, self.end = article_id, start, end
+
+    @property
+    def provenance(self) -> Named:
+        """Return itself: it has the article id, start and end a Provenance has."""
+        return self
+
+
+def _mention(named: Named) -> Mention:
+    """Return a Mention of a compact record (for the graph, which takes Mentions)."""
+    return Mention(text=named.text, type=named.type, gazetteer_id=named.gazetteer_id, canonical=named.canonical,
+                   provenance=Provenance(named.article_id, named.start, named.end, "", ""))
+
+
+def _signature(mention: Mention | Named) -> tuple:
     return mention.text, mention.type, mention.gazetteer_id, mention.canonical
 
 
@@ -134,7 +210,8 @@ def resolve_corpus(corpus: Corpus, *, settings: Settings, on_link: Callable[[Lin
         for index, (old, new) in enumerate(zip(before.holdings, after.holdings)):
             if new.jurisdiction is not old.jurisdiction:
                 p = new.jurisdiction.provenance
-                overrides[before.article.id][index] = (new.jurisdiction, placed[(p.article_id, p.start, p.end)])
+                overrides[before.article.id][index] = (_mention(new.jurisdiction),
+                                                       placed[(p.article_id, p.start, p.end)])
     outlets, extra = outlet_entities([x.article for x in reconciled], entities)
     entities = sorted(entities + extra, key=lambda e: e.key)
     context = article_context(entities, reconciled, placed) if settings.link else None

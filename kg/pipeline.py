@@ -36,7 +36,7 @@ from kg.resolve import reconcile_posts, resolve
 from kg.shards import MANIFEST_FILE, RECORDS_FILE, Shard, open_shards, record_line, write_manifest
 from kg.stream import PARALLEL_ABOVE, STREAM_ABOVE, STREAM_FORMATS, MemorySink, Spool, StreamSink, streaming_refusal
 from kg.wikidata import LinkReport
-from kg.workers import extract_stream
+from kg.workers import Packed, extract_stream
 
 DEFAULT_INPUT = Path("seeds")
 DEFAULT_OUT = Path("out")
@@ -119,6 +119,11 @@ class _Collected:
         self.spool.add(seq, extraction)
         self.corpus.add(extraction)
         self.events.update(event.type for event in extraction.events)
+
+    def add_packed(self, seq: int, record: Packed) -> None:
+        self.spool.add_pickled(seq, record.pickled)
+        self.corpus.adopt(record.compact)
+        self.events.update(record.events)
 
 
 def build(
@@ -228,10 +233,10 @@ def _collect(inputs: list[str | Path], collected: _Collected, *, settings: Setti
                 yield seq, item
 
     for record in extract_stream(articles(), settings=settings, workers=workers, cache=cache):
-        collected.add(record.seq, record.extraction)
+        collected.add_packed(record.seq, record.record)
         collected.extracted += record.fresh
         if records is not None:
-            records.write(record_line(record.seq, record.extraction))
+            records.write(record_line(record.seq, record.record.extraction()))
         progress()
 
 

@@ -40,10 +40,14 @@ STREAM_ABOVE = 50  # articles: bigger builds stream their output unless told oth
 PARALLEL_ABOVE = 500
 RUN_CHARS = 16_000_000  # characters of N-Quads held before a sorted run goes to disk
 STREAM_FORMATS = ("trig", "ttl", "nt", "nq")
+COPY_CHARS = 1 << 20  # characters copied at a time when the merged ranges are joined
 
 
 class Spool:
-    """Extraction records parked on disk between extraction and writing (pickles, in input order)."""
+    """Extraction records parked on disk between extraction and writing, in input order.
+
+    Each is two pickles, one after the other: its position in the input, then the record.
+    """
 
     def __init__(self, path: Path) -> None:
         """Open `path` for writing."""
@@ -54,8 +58,13 @@ class Spool:
 
     def add(self, seq: int, extraction: Extraction) -> None:
         """Append one record."""
+        self.add_pickled(seq, pickle.dumps(extraction, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def add_pickled(self, seq: int, pickled: bytes) -> None:
+        """Append one record pickled already (by a worker process, say: `pickle.dumps(extraction)`)."""
         self.offsets.append(self._stream.tell())
-        pickle.dump((seq, extraction), self._stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self._stream.write(pickle.dumps(seq))
+        self._stream.write(pickled)
         self.count += 1
 
     def finish(self) -> None:
@@ -80,7 +89,8 @@ def read_records(path: Path, offset: int, count: int) -> Iterator[tuple[int, Ext
     with open(path, "rb") as stream:
         stream.seek(offset)
         for _ in range(count):
-            yield pickle.load(stream)
+            seq = pickle.load(stream)
+            yield seq, pickle.load(stream)
 
 
 class MemorySink:

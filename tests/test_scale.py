@@ -287,8 +287,8 @@ def test_ordering_is_kept_and_cached_records_do_not_pile_up_behind_a_slow_chunk(
     for seq in range(300):
         cached = None if seq % 37 == 3 else f"record {seq}"  # a few misses among many cache hits
         slots.add(seq, seq, cached)
-        order += [(r.seq, r.extraction) for r in slots.ready(final=False)]
+        order += [(r.seq, r.record) for r in slots.ready(final=False)]
         most = max(most, len(slots.slots))
-    order += [(r.seq, r.extraction) for r in slots.ready(final=True)]
+    order += [(r.seq, r.record) for r in slots.ready(final=True)]
     assert order == [(seq, f"record {seq}") for seq in range(300)]
     assert most <= slots.window + 1

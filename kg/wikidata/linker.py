@@ -351,13 +351,13 @@ def _matches(names: Iterable[str], found: Mapping[str, list[tuple[str, str]]]) -
 
 def context_of(entities: Sequence[Entity], holdings: Iterable[tuple[str, str, str | None]] = ()) -> Context:
     """Build the context: entities mentioned in the same articles, and (holder, role, jurisdiction) keys."""
-    mentioned: dict[str, dict[str, None]] = defaultdict(dict)
+    mentioned: dict[str, list[str]] = defaultdict(list)  # lists, not sets: a big corpus has many articles
     articles = {}
     for entity in entities:
         ids = tuple(dict.fromkeys(m.provenance.article_id for m in entity.mentions))
         articles[entity.key] = ids
-        for article in ids:
-            mentioned[article][entity.key] = None
+        for article in ids:  # each entity once per article: no duplicates to remove
+            mentioned[article].append(entity.key)
     posts: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
     for holder, role, where in holdings:
         if (role, where) not in posts[holder]:
