@@ -253,11 +253,12 @@ def _finish(collected: _Collected, *, settings: Settings, out: Path, formats: li
     collected.corpus = Corpus()
     writing = time.perf_counter()
     if isinstance(sink, StreamSink) and workers > 1 and count > PARALLEL_ABOVE:
-        render.render_parallel(resolution, collected.spool, sink=sink, base=settings.base, workers=workers)
+        files, triples = render.render_parallel(resolution, collected.spool, sink=sink, base=settings.base,
+                                                workers=workers, out=out, formats=formats)
     else:
         render.render(resolution, (extraction for _, extraction in collected.spool.records()), sink=sink,
                       base=settings.base)
-    files, triples = sink.close(out, formats)
+        files, triples = sink.close(out, formats)
     finished = time.perf_counter()
     return BuildResult(
         out=out, articles=count, problems=tuple(collected.problems),

@@ -53,16 +53,19 @@ def render_articles(resolution: Resolution, records: Iterable[Extraction], *, si
         sink.graph(minter.graph(extraction.article.id), mapper.extraction(extraction))
 
 
-def render_parallel(resolution: Resolution, spool: Spool, *, sink: StreamSink, base: str, workers: int) -> None:
-    """Do what `render` does over a spool's records, in `workers` processes that each own part of the sink.
+def render_parallel(resolution: Resolution, spool: Spool, *, sink: StreamSink, base: str, workers: int,
+                    out: Path, formats: Iterable[str]) -> tuple[list[Path], int]:
+    """Do what `render` and `sink.close` do over a spool's records, in `workers` processes.
 
     The spool is cut into `workers` consecutive runs of records of about equal size; each
     process maps its run into a StreamSink of its own (sorted runs and TriG blocks in a
-    folder beside the sink's), which `sink` adopts. The sink sorts and merges everything
-    at `close`, so the files do not depend on which process took which article.
+    folder beside the sink's), which `sink` adopts. The sink then merges everything at
+    `close`, one key range per process, so the files do not depend on which process took
+    which article. Returns what `close` returns.
 
     Raises:
-        OutputError: a worker process died.
+        OutputError: a worker process died, or a file cannot be written.
+        ConfigError: a format the sink cannot write.
     """
     render_entities(resolution, sink=sink, base=base)
     tables = replace(resolution, entities=[])  # what mapping an article needs; entities went above
@@ -74,18 +77,20 @@ def render_parallel(resolution: Resolution, spool: Spool, *, sink: StreamSink, b
                                    shared=sink.shared, folder=sink.work / f"part-{number}",
                                    run_chars=max(1, sink.run_chars // len(parts)))
                    for number, (offset, count) in enumerate(parts)]
-        for future in futures:
-            try:
+        try:
+            for future in futures:
                 sink.adopt(future.result())
-            except BrokenProcessPool as exc:
-                raise OutputError(f"a process writing the graph died ({exc}); the machine may be short of memory: "
-                                  f"run with fewer --workers") from None
+            written = sink.close(out, formats, pool=executor, ranges=workers)
+        except BrokenProcessPool as exc:
+            raise OutputError(f"a process writing the graph died ({exc}); the machine may be short of memory: "
+                              f"run with fewer --workers") from None
     except BaseException:
         for process in list(getattr(executor, "_processes", {}).values()):  # no public way before 3.14
             process.terminate()
         executor.shutdown(wait=False, cancel_futures=True)
         raise
     executor.shutdown()
+    return written
 
 
 def _ignore_interrupts() -> None:

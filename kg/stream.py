@@ -15,15 +15,19 @@ and the build's sink `adopt`s their runs and blocks before merging (`kg.render`)
 from __future__ import annotations
 
 import heapq
+import io
 import os
 import pickle
+import shutil
 import tempfile
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import pairwise, takewhile
 from pathlib import Path
+from typing import IO, BinaryIO
 
 from rdflib import URIRef
 from rdflib.plugins.serializers.nquads import _nq_row
@@ -209,17 +213,18 @@ class StreamSink:
         self.buffer = []
         streams = [open(path, encoding="utf-8", newline="\n") for path in self.runs]  # noqa: SIM115
         try:
-            previous = None
-            for line in heapq.merge(tail, *streams):
-                if line != previous:
-                    yield line
-                    previous = line
+            yield from _unique(heapq.merge(tail, *streams))
         finally:
             for stream in streams:
                 stream.close()
 
-    def close(self, out: Path, formats: Iterable[str]) -> tuple[list[Path], int]:
+    def close(self, out: Path, formats: Iterable[str], *, pool: Executor | None = None,
+              ranges: int = 1) -> tuple[list[Path], int]:
         """Merge the runs into the files; return them and the number of distinct triples (as len(Dataset)).
+
+        With a `pool` of processes the merge is cut into `ranges` key ranges (at triple
+        boundaries, so equal triples of different graphs stay in one range), each merged by
+        one process into files of its own that are then joined in order: the same bytes.
 
         Raises:
             ConfigError: a format that needs the whole graph in memory (jsonld, xml).
@@ -239,22 +244,11 @@ class StreamSink:
                 folder = out if fmt != "shared" else self.work
                 handle, temporary = tempfile.mkstemp(prefix=f".{fmt}.", suffix=".tmp", dir=folder)
                 files[fmt] = (Path(temporary), os.fdopen(handle, "w", encoding="utf-8", errors="replace", newline="\n"))
-            previous_triple = None
-            write_nq = files["nq"][1].write if "nq" in files else None
-            write_triple = [files[fmt][1].write for fmt in ("ttl", "nt") if fmt in files]
-            write_shared, shared = files["shared"][1].write, self.shared
-            for line in self._sorted():
-                if write_nq is not None:
-                    write_nq(line)
-                cut = line.rindex(" <", 0, len(line) - 3)  # where the graph term starts
-                triple = line[:cut] + " .\n"
-                if triple != previous_triple:  # equal triples of different graphs are adjacent
-                    triples += 1
-                    for write in write_triple:
-                        write(triple)
-                    previous_triple = triple
-                if line[cut + 1:-3] == shared:
-                    write_shared(triple)
+            streams = {fmt: stream for fmt, (_, stream) in files.items() if fmt != "trig"}
+            if pool is not None and ranges > 1 and self.runs:
+                triples = self._merge_ranges(pool, ranges, streams)
+            else:
+                triples = _split(self._sorted(), streams, self.shared)
             files["shared"][1].close()
             self._write_trig(files["trig"][1], files["shared"][0])
             for _, stream in files.values():
@@ -268,6 +262,24 @@ class StreamSink:
         files.pop("shared")[0].unlink()
         rdf.publish_staged({files[fmt][0]: targets[fmt] for fmt in wanted})
         return [targets[f] for f in wanted], triples
+
+    def _merge_ranges(self, pool: Executor, ranges: int, files: dict[str, IO[str]]) -> int:
+        """Merge key ranges of the runs in `pool`'s processes and join their files into `files`."""
+        if self.buffer:
+            self._spill()
+        bounds = [None, *_pivots(self.runs, ranges), None]
+        futures = [pool.submit(_merge_range, tuple(self.runs), low, high, shared=self.shared, kinds=tuple(files),
+                               folder=self.work / f"range-{number}")
+                   for number, (low, high) in enumerate(pairwise(bounds))]
+        triples = 0
+        for future in futures:
+            pieces, count = future.result()
+            triples += count
+            for kind, path in pieces.items():
+                with open(path, encoding="utf-8", newline="\n") as piece:
+                    shutil.copyfileobj(piece, files[kind], COPY_CHARS)
+                path.unlink()
+        return triples
 
     def _write_trig(self, stream, shared_triples: Path) -> None:  # noqa: ANN001 - a text file
         entries = sorted([*self.index, (self.shared[1:-1], -1, -1, 0)])
@@ -286,6 +298,100 @@ class StreamSink:
                     blocks = block_files[source]
                     blocks.seek(offset)
                     stream.write(blocks.read(length).decode("utf-8"))
+
+
+def _unique(lines: Iterable[str]) -> Iterator[str]:
+    """Drop repeats from sorted lines."""
+    previous = None
+    for line in lines:
+        if line != previous:
+            yield line
+            previous = line
+
+
+def _split(lines: Iterable[str], files: Mapping[str, IO[str]], shared: str) -> int:
+    """Write sorted unique N-Quads lines to files["nq"], their triples (once) to "ttl" and "nt", and the
+    `shared` graph's triples to "shared" (each file if given); return the number of distinct triples."""
+    triples, previous_triple = 0, None
+    write_nq = files["nq"].write if "nq" in files else None
+    write_triple = [files[kind].write for kind in ("ttl", "nt") if kind in files]
+    write_shared = files["shared"].write if "shared" in files else None
+    for line in lines:
+        if write_nq is not None:
+            write_nq(line)
+        cut = line.rindex(" <", 0, len(line) - 3)  # where the graph term starts
+        triple = line[:cut] + " .\n"
+        if triple != previous_triple:  # equal triples of different graphs are adjacent
+            triples += 1
+            for write in write_triple:
+                write(triple)
+            previous_triple = triple
+        if write_shared is not None and line[cut + 1:-3] == shared:
+            write_shared(triple)
+    return triples
+
+
+def _pivots(runs: Sequence[Path], ranges: int, *, samples: int = 32) -> list[str]:
+    """Return up to `ranges` - 1 increasing keys that cut sorted runs into ranges of about equal size.
+
+    Each key is a triple and a space: every line of that triple (in any graph) sorts after
+    it, every line of a smaller triple before it, so no triple is split between ranges.
+    """
+    found = []
+    for path in runs:
+        size = path.stat().st_size
+        with open(path, "rb") as stream:
+            for step in range(1, samples):
+                stream.seek(size * step // samples)
+                stream.readline()  # the rest of a line cut in two
+                line = stream.readline().decode("utf-8", "replace")
+                if line:
+                    found.append(line[:line.rindex(" <", 0, len(line) - 3)] + " ")
+    found.sort()
+    keys = [found[len(found) * part // ranges] for part in range(1, ranges)] if found else []
+    return [key for number, key in enumerate(keys) if number == 0 or key > keys[number - 1]]
+
+
+def _first_at_least(stream: BinaryIO, key: bytes, size: int) -> int:
+    """Return the offset of the first line >= `key` in a binary file of `size` bytes of sorted lines."""
+    low, high = 0, size  # the answer is a line start in [low, high]
+    while low < high:
+        stream.seek((low + high) // 2)
+        stream.readline()
+        start = stream.tell()
+        if start >= high:
+            break
+        if stream.readline() < key:
+            low = stream.tell()
+        else:
+            high = start
+    stream.seek(low)
+    while low < size:
+        line = stream.readline()
+        if line >= key:
+            break
+        low += len(line)
+    return low
+
+
+def _merge_range(runs: tuple[Path, ...], low: str | None, high: str | None, *, shared: str, kinds: tuple[str, ...],
+                 folder: Path) -> tuple[dict[str, Path], int]:
+    """Merge the lines in [low, high) of sorted runs into files of `kinds` under `folder` (see `_split`)."""
+    folder.mkdir()
+    with ExitStack() as stack:
+        streams = []
+        for path in runs:
+            raw = stack.enter_context(open(path, "rb"))
+            if low is not None:
+                raw.seek(_first_at_least(raw, low.encode("utf-8"), path.stat().st_size))
+            streams.append(stack.enter_context(io.TextIOWrapper(raw, encoding="utf-8", newline="\n")))
+        lines: Iterator[str] = _unique(heapq.merge(*streams))
+        if high is not None:
+            lines = takewhile(lambda line: line < high, lines)
+        paths = {kind: folder / f"{kind}.part" for kind in kinds}
+        files = {kind: stack.enter_context(open(path, "w", encoding="utf-8", errors="replace", newline="\n"))
+                 for kind, path in paths.items()}
+        return paths, _split(lines, files, shared)
 
 
 def streaming_refusal(formats: Iterable[str]) -> str:

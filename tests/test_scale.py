@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph
 
+import kg.stream
 from kg.articles import load
 from kg.cache import ExtractionCache, model_identity
 from kg.cli import main
@@ -117,12 +118,21 @@ def test_streamed_build_maps_in_worker_processes_into_the_same_files(incremental
         original(self, part)
 
     monkeypatch.setattr(StreamSink, "adopt", adopt)
+    cuts: list[list[str]] = []
+    pivots = kg.stream._pivots
+
+    def cut(*args: object, **kwargs: object) -> list[str]:  # records where the final merge was cut in ranges
+        cuts.append(pivots(*args, **kwargs))
+        return cuts[-1]
+
+    monkeypatch.setattr("kg.stream._pivots", cut)
     monkeypatch.setattr("kg.stream.RUN_CHARS", 20_000)  # several sorted runs per process
     monkeypatch.setattr("kg.pipeline.PARALLEL_ABOVE", 5)  # ten articles are enough to take that path here
     two = build(inputs=[incremental["corpus"]], out=tmp_path / "two", formats=["nq", "nt"], stream=True,
                 cache=incremental["cache"], workers=2)
     assert two.extracted == 0 and len(parts) == 2 and sum(graphs for graphs, _ in parts) == two.articles == 10
     assert all(graphs >= 3 and runs > 1 for graphs, runs in parts)
+    assert len(cuts) == 1 and len(cuts[0]) == 1  # two key ranges, merged by the two processes
     for name in ("graph.nq", "graph.nt", "graph.trig", "graph.ttl"):
         assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
     assert two.triples == one.triples
@@ -140,6 +150,23 @@ def test_spool_splits_into_consecutive_parts_of_about_equal_size(tmp_path):
     many = spool.split(20)  # no empty part; every record once, in order
     assert len(many) <= 8 and all(count for _, count in many)
     assert [seq for offset, count in many for seq, _ in read_records(spool.path, offset, count)] == list(range(8))
+
+
+def test_a_sorted_run_is_entered_at_the_first_line_of_a_key_and_cut_between_triples(tmp_path):
+    lines = sorted({f"<s{n % 7}> <p> \"{'x' * (n % 13)}\" <g{n % 3}> .\n" for n in range(400)})
+    run = tmp_path / "run.nq"
+    run.write_text("".join(lines), encoding="utf-8")
+    data = run.read_bytes()
+    with open(run, "rb") as stream:
+        for key in ["", "<s0>", "<s3> <p> \"xxxx\" ", lines[57], lines[-1], "<t>"]:
+            expected = next((data.index(line.encode()) for line in lines if line >= key), len(data))
+            assert kg.stream._first_at_least(stream, key.encode(), len(data)) == expected, key
+    keys = kg.stream._pivots([run], 4)
+    assert 1 <= len(keys) <= 3 and keys == sorted(set(keys))
+    for key in keys:  # no triple has lines on both sides of a key
+        triples = [line[:line.rindex(" <")] for line in lines]
+        assert not {t for t, line in zip(triples, lines) if line < key} & {t for t, line in zip(triples, lines)
+                                                                            if line >= key}
 
 
 def test_streaming_refuses_formats_it_cannot_write_before_any_work(tmp_path):
