@@ -36,7 +36,7 @@ from kg.resolve import reconcile_posts, resolve
 from kg.shards import MANIFEST_FILE, RECORDS_FILE, Shard, open_shards, record_line, write_manifest
 from kg.stream import PARALLEL_ABOVE, STREAM_ABOVE, STREAM_FORMATS, MemorySink, Spool, StreamSink, streaming_refusal
 from kg.wikidata import LinkReport
-from kg.workers import Packed, extract_stream
+from kg.workers import Packed, extract_stream, pack
 
 DEFAULT_INPUT = Path("seeds")
 DEFAULT_OUT = Path("out")
@@ -115,12 +115,7 @@ class _Collected:
     read: int = 0  # articles read (in a shard build, also those of other shards)
     extracted: int = 0
 
-    def add(self, seq: int, extraction: Extraction) -> None:
-        self.spool.add(seq, extraction)
-        self.corpus.add(extraction)
-        self.events.update(event.type for event in extraction.events)
-
-    def add_packed(self, seq: int, record: Packed) -> None:
+    def add(self, seq: int, record: Packed) -> None:
         self.spool.add_pickled(seq, record.pickled)
         self.corpus.adopt(record.compact)
         self.events.update(record.events)
@@ -233,7 +228,7 @@ def _collect(inputs: list[str | Path], collected: _Collected, *, settings: Setti
                 yield seq, item
 
     for record in extract_stream(articles(), settings=settings, workers=workers, cache=cache):
-        collected.add_packed(record.seq, record.record)
+        collected.add(record.seq, record.record)
         collected.extracted += record.fresh
         if records is not None:
             records.write(record_line(record.seq, record.record.extraction()))
@@ -322,7 +317,7 @@ def merge(
             if on_problem is not None:
                 on_problem(problem)
         for seq, extraction in shard_set.records():
-            collected.add(seq, extraction)
+            collected.add(seq, pack(extraction, cache=False))
         if not collected.spool.count:
             raise InputError(f"the {shard_set.count} shard(s) hold no article; nothing was written")
         return _finish(collected, settings=settings, out=out, formats=formats, stream=stream, work=Path(work),
