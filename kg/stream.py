@@ -9,30 +9,30 @@ per-article blocks: graph.nq (sorted, unique), graph.ttl and graph.nt (the tripl
 unique, in N-Triples syntax, which is Turtle), graph.trig (one block per named graph in IRI
 order, its triples in N-Triples syntax). Both sinks give the same sorted N-Quads. A
 StreamSink can be filled in parts: each worker process fills one of its own and `seal`s it,
-and the build's sink `adopt`s their runs and blocks before merging (`kg.render`).
+and the build's sink `adopt`s their runs and blocks before merging (`kg.render`); the merge
+itself, whole or one key range per process, is `kg.runs`.
 """
 
 from __future__ import annotations
 
 import heapq
-import io
 import os
 import pickle
 import shutil
 import tempfile
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from itertools import pairwise, takewhile
+from itertools import pairwise
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO
 
 from rdflib import URIRef
 from rdflib.plugins.serializers.nquads import _nq_row
 
-from kg import rdf
+from kg import rdf, runs
 from kg.errors import ConfigError, OutputError
 from kg.mapping import N3
 from kg.model import Extraction
@@ -213,7 +213,7 @@ class StreamSink:
         self.buffer = []
         streams = [open(path, encoding="utf-8", newline="\n") for path in self.runs]  # noqa: SIM115
         try:
-            yield from _unique(heapq.merge(tail, *streams))
+            yield from runs.unique(heapq.merge(tail, *streams))
         finally:
             for stream in streams:
                 stream.close()
@@ -248,7 +248,7 @@ class StreamSink:
             if pool is not None and ranges > 1 and self.runs:
                 triples = self._merge_ranges(pool, ranges, streams)
             else:
-                triples = _split(self._sorted(), streams, self.shared)
+                triples = runs.split(self._sorted(), streams, self.shared)
             files["shared"][1].close()
             self._write_trig(files["trig"][1], files["shared"][0])
             for _, stream in files.values():
@@ -267,8 +267,8 @@ class StreamSink:
         """Merge key ranges of the runs in `pool`'s processes and join their files into `files`."""
         if self.buffer:
             self._spill()
-        bounds = [None, *_pivots(self.runs, ranges), None]
-        futures = [pool.submit(_merge_range, tuple(self.runs), low, high, shared=self.shared, kinds=tuple(files),
+        bounds = [None, *runs.pivots(self.runs, ranges), None]
+        futures = [pool.submit(runs.merge_range, tuple(self.runs), low, high, shared=self.shared, kinds=tuple(files),
                                folder=self.work / f"range-{number}")
                    for number, (low, high) in enumerate(pairwise(bounds))]
         triples = 0
@@ -298,100 +298,6 @@ class StreamSink:
                     blocks = block_files[source]
                     blocks.seek(offset)
                     stream.write(blocks.read(length).decode("utf-8"))
-
-
-def _unique(lines: Iterable[str]) -> Iterator[str]:
-    """Drop repeats from sorted lines."""
-    previous = None
-    for line in lines:
-        if line != previous:
-            yield line
-            previous = line
-
-
-def _split(lines: Iterable[str], files: Mapping[str, IO[str]], shared: str) -> int:
-    """Write sorted unique N-Quads lines to files["nq"], their triples (once) to "ttl" and "nt", and the
-    `shared` graph's triples to "shared" (each file if given); return the number of distinct triples."""
-    triples, previous_triple = 0, None
-    write_nq = files["nq"].write if "nq" in files else None
-    write_triple = [files[kind].write for kind in ("ttl", "nt") if kind in files]
-    write_shared = files["shared"].write if "shared" in files else None
-    for line in lines:
-        if write_nq is not None:
-            write_nq(line)
-        cut = line.rindex(" <", 0, len(line) - 3)  # where the graph term starts
-        triple = line[:cut] + " .\n"
-        if triple != previous_triple:  # equal triples of different graphs are adjacent
-            triples += 1
-            for write in write_triple:
-                write(triple)
-            previous_triple = triple
-        if write_shared is not None and line[cut + 1:-3] == shared:
-            write_shared(triple)
-    return triples
-
-
-def _pivots(runs: Sequence[Path], ranges: int, *, samples: int = 32) -> list[str]:
-    """Return up to `ranges` - 1 increasing keys that cut sorted runs into ranges of about equal size.
-
-    Each key is a triple and a space: every line of that triple (in any graph) sorts after
-    it, every line of a smaller triple before it, so no triple is split between ranges.
-    """
-    found = []
-    for path in runs:
-        size = path.stat().st_size
-        with open(path, "rb") as stream:
-            for step in range(1, samples):
-                stream.seek(size * step // samples)
-                stream.readline()  # the rest of a line cut in two
-                line = stream.readline().decode("utf-8", "replace")
-                if line:
-                    found.append(line[:line.rindex(" <", 0, len(line) - 3)] + " ")
-    found.sort()
-    keys = [found[len(found) * part // ranges] for part in range(1, ranges)] if found else []
-    return [key for number, key in enumerate(keys) if number == 0 or key > keys[number - 1]]
-
-
-def _first_at_least(stream: BinaryIO, key: bytes, size: int) -> int:
-    """Return the offset of the first line >= `key` in a binary file of `size` bytes of sorted lines."""
-    low, high = 0, size  # the answer is a line start in [low, high]
-    while low < high:
-        stream.seek((low + high) // 2)
-        stream.readline()
-        start = stream.tell()
-        if start >= high:
-            break
-        if stream.readline() < key:
-            low = stream.tell()
-        else:
-            high = start
-    stream.seek(low)
-    while low < size:
-        line = stream.readline()
-        if line >= key:
-            break
-        low += len(line)
-    return low
-
-
-def _merge_range(runs: tuple[Path, ...], low: str | None, high: str | None, *, shared: str, kinds: tuple[str, ...],
-                 folder: Path) -> tuple[dict[str, Path], int]:
-    """Merge the lines in [low, high) of sorted runs into files of `kinds` under `folder` (see `_split`)."""
-    folder.mkdir()
-    with ExitStack() as stack:
-        streams = []
-        for path in runs:
-            raw = stack.enter_context(open(path, "rb"))
-            if low is not None:
-                raw.seek(_first_at_least(raw, low.encode("utf-8"), path.stat().st_size))
-            streams.append(stack.enter_context(io.TextIOWrapper(raw, encoding="utf-8", newline="\n")))
-        lines: Iterator[str] = _unique(heapq.merge(*streams))
-        if high is not None:
-            lines = takewhile(lambda line: line < high, lines)
-        paths = {kind: folder / f"{kind}.part" for kind in kinds}
-        files = {kind: stack.enter_context(open(path, "w", encoding="utf-8", errors="replace", newline="\n"))
-                 for kind, path in paths.items()}
-        return paths, _split(lines, files, shared)
 
 
 def streaming_refusal(formats: Iterable[str]) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph
 
-import kg.stream
+import kg.runs
 from kg.articles import load
 from kg.cache import ExtractionCache, model_identity
 from kg.cli import main
@@ -119,13 +119,13 @@ def test_streamed_build_maps_in_worker_processes_into_the_same_files(incremental
 
     monkeypatch.setattr(StreamSink, "adopt", adopt)
     cuts: list[list[str]] = []
-    pivots = kg.stream._pivots
+    pivots = kg.runs.pivots
 
     def cut(*args: object, **kwargs: object) -> list[str]:  # records where the final merge was cut in ranges
         cuts.append(pivots(*args, **kwargs))
         return cuts[-1]
 
-    monkeypatch.setattr("kg.stream._pivots", cut)
+    monkeypatch.setattr("kg.runs.pivots", cut)
     monkeypatch.setattr("kg.stream.RUN_CHARS", 20_000)  # several sorted runs per process
     monkeypatch.setattr("kg.pipeline.PARALLEL_ABOVE", 5)  # ten articles are enough to take that path here
     two = build(inputs=[incremental["corpus"]], out=tmp_path / "two", formats=["nq", "nt"], stream=True,
@@ -160,8 +160,8 @@ def test_a_sorted_run_is_entered_at_the_first_line_of_a_key_and_cut_between_trip
     with open(run, "rb") as stream:
         for key in ["", "<s0>", "<s3> <p> \"xxxx\" ", lines[57], lines[-1], "<t>"]:
             expected = next((data.index(line.encode()) for line in lines if line >= key), len(data))
-            assert kg.stream._first_at_least(stream, key.encode(), len(data)) == expected, key
-    keys = kg.stream._pivots([run], 4)
+            assert kg.runs.first_at_least(stream, key.encode(), len(data)) == expected, key
+    keys = kg.runs.pivots([run], 4)
     assert 1 <= len(keys) <= 3 and keys == sorted(set(keys))
     for key in keys:  # no triple has lines on both sides of a key
         triples = [line[:line.rindex(" <")] for line in lines]
