@@ -26,7 +26,7 @@ from kg.compact import Resolution
 from kg.errors import OutputError
 from kg.iri import Minter
 from kg.mapping import Mapper
-from kg.model import Extraction
+from kg.model import Entity, Extraction
 from kg.stream import MemorySink, Part, Spool, StreamSink, read_records
 
 
@@ -59,7 +59,8 @@ def render_parallel(resolution: Resolution, spool: Spool, *, sink: StreamSink, b
 
     The spool is cut into `workers` consecutive runs of records of about equal size; each
     process maps its run into a StreamSink of its own (sorted runs and TriG blocks in a
-    folder beside the sink's), which `sink` adopts. The sink then merges everything at
+    folder beside the sink's), which `sink` adopts, as it adopts the entity graph, mapped
+    by one more task. The sink then merges everything at
     `close`, one key range per process, so the files do not depend on which process took
     which article. Returns what `close` returns.
 
@@ -67,16 +68,19 @@ def render_parallel(resolution: Resolution, spool: Spool, *, sink: StreamSink, b
         OutputError: a worker process died, or a file cannot be written.
         ConfigError: a format the sink cannot write.
     """
-    render_entities(resolution, sink=sink, base=base)
-    tables = replace(resolution, entities=[])  # what mapping an article needs; entities went above
+    tables = replace(resolution, entities=[])  # what mapping an article needs
     parts = spool.split(workers)
+    run_chars = max(1, sink.run_chars // len(parts))
     executor = ProcessPoolExecutor(max_workers=len(parts), mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_ignore_interrupts)
     try:
-        futures = [executor.submit(_render_part, spool.path, offset, count, tables=tables, base=base,
-                                   shared=sink.shared, folder=sink.work / f"part-{number}",
-                                   run_chars=max(1, sink.run_chars // len(parts)))
-                   for number, (offset, count) in enumerate(parts)]
+        # The entity graph is mapped in a worker too: its lines and their sort would be
+        # the biggest thing this process holds while writing.
+        futures = [executor.submit(_render_entity_part, resolution.entities, base=base, shared=sink.shared,
+                                   folder=sink.work / "part-entities", run_chars=run_chars)]
+        futures += [executor.submit(_render_part, spool.path, offset, count, tables=tables, base=base,
+                                    shared=sink.shared, folder=sink.work / f"part-{number}", run_chars=run_chars)
+                    for number, (offset, count) in enumerate(parts)]
         try:
             for future in futures:
                 sink.adopt(future.result())
@@ -95,6 +99,14 @@ def render_parallel(resolution: Resolution, spool: Spool, *, sink: StreamSink, b
 
 def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+
+
+def _render_entity_part(entities: list[Entity], *, base: str, shared: str, folder: Path, run_chars: int) -> Part:
+    """Map the resolved entities into a sink of their own; return what it wrote."""
+    folder.mkdir()
+    sink = StreamSink(folder, shared=URIRef(shared[1:-1]), run_chars=run_chars)
+    render_entities(Resolution(entities=entities, key_of={}, overrides={}, outlets={}), sink=sink, base=base)
+    return sink.seal()
 
 
 def _render_part(spool: Path, offset: int, count: int, *, tables: Resolution, base: str, shared: str, folder: Path,

@@ -44,7 +44,7 @@ STREAM_ABOVE = 50  # articles: bigger builds stream their output unless told oth
 PARALLEL_ABOVE = 500
 RUN_CHARS = 16_000_000  # characters of N-Quads held before a sorted run goes to disk
 STREAM_FORMATS = ("trig", "ttl", "nt", "nq")
-COPY_CHARS = 1 << 20  # characters copied at a time when the merged ranges are joined
+COPY_BYTES = 1 << 20  # bytes copied at a time when the merged ranges are joined
 
 
 class Spool:
@@ -276,8 +276,9 @@ class StreamSink:
             pieces, count = future.result()
             triples += count
             for kind, path in pieces.items():
-                with open(path, encoding="utf-8", newline="\n") as piece:
-                    shutil.copyfileobj(piece, files[kind], COPY_CHARS)
+                files[kind].flush()  # the piece's bytes go after what the text layer holds
+                with open(path, "rb") as piece:  # as bytes: the same encoding wrote them
+                    shutil.copyfileobj(piece, files[kind].buffer, COPY_BYTES)  # type: ignore[attr-defined]
                 path.unlink()
         return triples
 

@@ -111,10 +111,12 @@ def test_streamed_build_maps_in_worker_processes_into_the_same_files(incremental
     one = build(inputs=[incremental["corpus"]], out=tmp_path / "one", formats=["nq", "nt"], stream=True,
                 cache=incremental["cache"])
     parts: list[tuple[int, int]] = []
+    held: list[int] = []
     original = StreamSink.adopt
 
     def adopt(self: StreamSink, part: Part) -> None:  # records what the worker processes wrote
         parts.append((len(part.index), len(part.runs)))
+        held.append(len(self.buffer))
         original(self, part)
 
     monkeypatch.setattr(StreamSink, "adopt", adopt)
@@ -130,8 +132,12 @@ def test_streamed_build_maps_in_worker_processes_into_the_same_files(incremental
     monkeypatch.setattr("kg.pipeline.PARALLEL_ABOVE", 5)  # ten articles are enough to take that path here
     two = build(inputs=[incremental["corpus"]], out=tmp_path / "two", formats=["nq", "nt"], stream=True,
                 cache=incremental["cache"], workers=2)
-    assert two.extracted == 0 and len(parts) == 2 and sum(graphs for graphs, _ in parts) == two.articles == 10
-    assert all(graphs >= 3 and runs > 1 for graphs, runs in parts)
+    entity_part, *article_parts = parts  # the entity graph (shared-graph lines only), then the articles
+    assert two.extracted == 0 and len(article_parts) == 2
+    assert sum(graphs for graphs, _ in article_parts) == two.articles == 10
+    assert all(graphs >= 3 and runs > 1 for graphs, runs in article_parts)
+    assert entity_part[0] == 0 and entity_part[1] > 1
+    assert held == [0, 0, 0]  # this process mapped nothing itself
     assert len(cuts) == 1 and len(cuts[0]) == 1  # two key ranges, merged by the two processes
     for name in ("graph.nq", "graph.nt", "graph.trig", "graph.ttl"):
         assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
