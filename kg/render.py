@@ -59,10 +59,10 @@ def render_parallel(resolution: Resolution, spool: Spool, *, sink: StreamSink, b
 
     The spool is cut into `workers` consecutive runs of records of about equal size; each
     process maps its run into a StreamSink of its own (sorted runs and TriG blocks in a
-    folder beside the sink's), which `sink` adopts, as it adopts the entity graph, mapped
-    by one more task. The sink then merges everything at
-    `close`, one key range per process, so the files do not depend on which process took
-    which article. Returns what `close` returns.
+    folder beside the sink's), which `sink` adopts; one more task maps the entity graph
+    the same way. The sink then merges everything at `close`, one key range per process,
+    so the files do not depend on which process took which article. Returns what `close`
+    returns.
 
     Raises:
         OutputError: a worker process died, or a file cannot be written.
