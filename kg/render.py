@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -33,13 +33,13 @@ from kg.stream import MemorySink, Part, Spool, StreamSink, read_records
 def render(resolution: Resolution, records: Iterable[Extraction], *, sink: MemorySink | StreamSink,
            base: str) -> None:
     """Hand the sink the entity graph, then each article's metadata and named graph, in input order."""
-    render_entities(resolution, sink=sink, base=base)
+    render_entities(resolution.entities, sink=sink, base=base)
     render_articles(resolution, records, sink=sink, base=base)
 
 
-def render_entities(resolution: Resolution, *, sink: MemorySink | StreamSink, base: str) -> None:
+def render_entities(entities: Sequence[Entity], *, sink: MemorySink | StreamSink, base: str) -> None:
     """Hand the sink the graph of resolved entities."""
-    sink.add(Mapper(minter=Minter(base), entity_of={}, n3=sink.n3).entities(resolution.entities))
+    sink.add(Mapper(minter=Minter(base), entity_of={}, n3=sink.n3).entities(entities))
 
 
 def render_articles(resolution: Resolution, records: Iterable[Extraction], *, sink: MemorySink | StreamSink,
@@ -101,18 +101,21 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
 
 
+def _part_sink(folder: Path, shared: str, run_chars: int) -> StreamSink:
+    folder.mkdir()
+    return StreamSink(folder, shared=URIRef(shared[1:-1]), run_chars=run_chars)
+
+
 def _render_entity_part(entities: list[Entity], *, base: str, shared: str, folder: Path, run_chars: int) -> Part:
     """Map the resolved entities into a sink of their own; return what it wrote."""
-    folder.mkdir()
-    sink = StreamSink(folder, shared=URIRef(shared[1:-1]), run_chars=run_chars)
-    render_entities(Resolution(entities=entities, key_of={}, overrides={}, outlets={}), sink=sink, base=base)
+    sink = _part_sink(folder, shared, run_chars)
+    render_entities(entities, sink=sink, base=base)
     return sink.seal()
 
 
 def _render_part(spool: Path, offset: int, count: int, *, tables: Resolution, base: str, shared: str, folder: Path,
                  run_chars: int) -> Part:
     """Map `count` spooled records from `offset` into a sink of their own; return what it wrote."""
-    folder.mkdir()
-    sink = StreamSink(folder, shared=URIRef(shared[1:-1]), run_chars=run_chars)
+    sink = _part_sink(folder, shared, run_chars)
     render_articles(tables, (extraction for _, extraction in read_records(spool, offset, count)), sink=sink, base=base)
     return sink.seal()
